@@ -1,0 +1,8 @@
+//! `stance eval`.
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<u8> {
+    anyhow::bail!("`stance eval` is not built yet")
+}

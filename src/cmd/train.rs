@@ -1,0 +1,8 @@
+//! `stance train`.
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<u8> {
+    anyhow::bail!("`stance train` is not built yet")
+}
