@@ -17,8 +17,19 @@
 
 pub mod actors;
 pub mod article;
+pub mod atomic;
 pub mod attribution;
+pub mod chart;
 pub mod clutter;
+pub mod dedup;
 pub mod extract;
+pub mod features;
+pub mod html;
+pub mod input;
+pub mod metrics;
+pub mod model;
+pub mod output;
 pub mod quotes;
+pub mod score;
+pub mod tables;
 pub mod text;
