@@ -1,17 +1,555 @@
 //! Quote spans: pairing quotation marks into quoted statements.
+//!
+//! The text is read one paragraph (line) at a time. Every character that can
+//! act as a quotation mark becomes a [`Mark`] with a family (double, single,
+//! guillemet) and a role (opens, closes, or either for the straight `"` and
+//! `'`). A stack pairs them so that nested quotes (`“… ‘strategic defeat’ …”`)
+//! stay inside the outer one. Straight marks and apostrophes are told apart
+//! by what flanks them (`don't`, `Peskov’s` and `’90s` are not quotes).
+//!
+//! A quote never runs past its paragraph, except when the next paragraph
+//! opens with a quotation mark: that is the newswire convention for a quote
+//! running over several paragraphs (only the last one closes), and the quote
+//! then gets one part per paragraph. A quote left open at the end of a
+//! paragraph is capped there, so a stray mark can never swallow the rest of
+//! an article. Two quotes of one paragraph separated only by a short
+//! attribution clause (`"The past two years," he said, "were bad"`) are
+//! linked into one [`QuoteSpan`] with two parts.
+//!
+//! Everything is a single forward pass over the text plus work proportional
+//! to the number of marks, so extraction stays linear in the text size.
 
 use std::ops::Range;
 
 /// One quoted statement. A quote broken by its attribution
-/// (`"The past two years," he said, "were bad"`) has several parts.
+/// (`"The past two years," he said, "were bad"`) has several parts, and so
+/// has a quote running over several paragraphs (one part per paragraph).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuoteSpan {
-    /// Byte ranges of the quoted content, marks excluded, in text order.
+    /// Byte ranges of the quoted content, marks and surrounding whitespace
+    /// excluded, in text order; never empty, disjoint, on char boundaries.
     pub parts: Vec<Range<usize>>,
+    /// The family of the marks that opened the quote.
+    pub style: MarkStyle,
+    /// True when the quote runs over several paragraphs (each opened by a
+    /// mark, only the last closed); its parts are then one per paragraph.
+    pub continued: bool,
+    /// True when the last part was never closed by a mark and was capped at
+    /// the end of its paragraph (typically a typo in the source, or a stray
+    /// mark); downstream stages may want to trust such quotes less.
+    pub unclosed: bool,
 }
 
-/// Finds the quoted statements in `text`, skipping the `clutter` byte ranges.
+/// The family of quotation marks a quote was written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MarkStyle {
+    /// `"…"`, `“…”`, `„…“`, and the wire-text doubled apostrophes `''…''`, ``` ``…'' ```.
+    Double,
+    /// `‘…’` and `'…'` used as quotation marks.
+    Single,
+    /// `«…»` (and `‹…›`).
+    Guillemet,
+}
+
+/// Which way a mark can face.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Open,
+    Close,
+    /// Straight marks: decided by flanking and by what is already open.
+    Either,
+}
+
+/// A candidate quotation mark at `pos..pos + len` (bytes).
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    pos: usize,
+    len: usize,
+    style: MarkStyle,
+    role: Role,
+    /// Preceded by start of paragraph, whitespace or opening punctuation.
+    left_open: bool,
+    /// Followed by end of paragraph, whitespace or closing punctuation.
+    right_open: bool,
+}
+
+impl Mark {
+    fn end(&self) -> usize {
+        self.pos + self.len
+    }
+    /// Looks like an opening mark: space before it, text right after it.
+    fn opens(&self) -> bool {
+        self.left_open && !self.right_open
+    }
+    /// Looks like a closing mark: text right before it, space after it.
+    fn closes(&self) -> bool {
+        !self.left_open && self.right_open
+    }
+}
+
+/// Characters after which a mark still counts as "at the start" of something.
+fn is_left_boundary(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '(' | '[' | '{' | '—' | '–' | '-' | '/' | '“' | '‘' | '"' | '\'' | '«' | '‹' | '„' | '`' | ':' | '…'
+        )
+}
+
+/// Characters before which a mark still counts as "at the end" of something.
+fn is_right_boundary(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '.' | ','
+                | ';'
+                | ':'
+                | '!'
+                | '?'
+                | ')'
+                | ']'
+                | '}'
+                | '—'
+                | '–'
+                | '-'
+                | '/'
+                | '”'
+                | '’'
+                | '"'
+                | '\''
+                | '»'
+                | '›'
+                | '…'
+        )
+}
+
+/// All candidate marks of one paragraph `text[para]`, in order.
+/// Apostrophes inside or at the start of words (`don't`, `’90s`) are left out.
+fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
+    let s = &text[para.clone()];
+    let mut it = s.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    while let Some((i, c)) = it.next() {
+        let next = it.peek().map(|&(_, n)| n);
+        let mut len = c.len_utf8();
+        let mut after = next;
+        let found = match c {
+            '"' => Some((MarkStyle::Double, Role::Either)),
+            '“' => Some((MarkStyle::Double, Role::Open)),
+            '”' => Some((MarkStyle::Double, Role::Close)),
+            '„' => Some((MarkStyle::Double, Role::Open)),
+            '«' => Some((MarkStyle::Guillemet, Role::Open)),
+            '»' => Some((MarkStyle::Guillemet, Role::Close)),
+            '‹' => Some((MarkStyle::Guillemet, Role::Open)),
+            '›' => Some((MarkStyle::Guillemet, Role::Close)),
+            '`' if next == Some('`') => {
+                it.next();
+                len = 2;
+                after = it.peek().map(|&(_, n)| n);
+                Some((MarkStyle::Double, Role::Open))
+            }
+            '`' => Some((MarkStyle::Single, Role::Open)),
+            '\'' if next == Some('\'') => {
+                it.next();
+                len = 2;
+                after = it.peek().map(|&(_, n)| n);
+                Some((MarkStyle::Double, Role::Either))
+            }
+            '\'' | '’' | '‘' => {
+                let alnum_before = prev.is_some_and(char::is_alphanumeric);
+                let alnum_after = next.is_some_and(char::is_alphanumeric);
+                let digit_after = next.is_some_and(|n| n.is_ascii_digit());
+                if alnum_before && alnum_after {
+                    None // don't, Peskov’s
+                } else if !alnum_before && digit_after && c != '‘' {
+                    None // ’90s, '08
+                } else if c == '‘' {
+                    if alnum_before && !alnum_after {
+                        Some((MarkStyle::Single, Role::Close)) // misused ‘ after a word
+                    } else {
+                        Some((MarkStyle::Single, Role::Open))
+                    }
+                } else if c == '’' {
+                    Some((MarkStyle::Single, Role::Close))
+                } else {
+                    Some((MarkStyle::Single, Role::Either))
+                }
+            }
+            _ => None,
+        };
+        if let Some((style, role)) = found {
+            out.push(Mark {
+                pos: para.start + i,
+                len,
+                style,
+                role,
+                left_open: prev.map_or(true, is_left_boundary),
+                right_open: after.map_or(true, is_right_boundary),
+            });
+            prev = Some(if len == 2 { '"' } else { c });
+        } else {
+            prev = Some(c);
+        }
+    }
+}
+
+/// A quote found in one paragraph (before linking): content range and the
+/// mark positions around it.
+#[derive(Debug, Clone)]
+struct Raw {
+    /// Start of the opening mark (bytes).
+    open_at: usize,
+    /// End of the closing mark, or of the content when unclosed.
+    close_end: usize,
+    content: Range<usize>,
+    style: MarkStyle,
+    closed: bool,
+}
+
+/// An open mark waiting for its partner.
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    mark: Mark,
+}
+
+/// Pairs the marks of one paragraph. Returns the closed outermost quotes and,
+/// if one is still open at the end of the paragraph, that opening mark.
+fn pair_paragraph(marks: &[Mark], out: &mut Vec<Raw>, text: &str) -> Option<Mark> {
+    let mut stack: Vec<Open> = Vec::new();
+    for &m in marks {
+        let open_idx = stack.iter().rposition(|o| o.mark.style == m.style);
+        let act_close = match m.role {
+            Role::Close => true,
+            Role::Open => false,
+            Role::Either => match open_idx {
+                // An opening-looking straight mark while one of its kind is
+                // open: usually the previous quote lost its closing mark.
+                Some(_) => !m.opens(),
+                None => false,
+            },
+        };
+        if act_close {
+            match open_idx {
+                Some(k) => {
+                    let o = stack[k].mark;
+                    stack.truncate(k);
+                    if k == 0 {
+                        push_raw(out, text, o, m.pos, Some(m.end()));
+                    }
+                }
+                None => {
+                    // A closing mark with nothing to close: a stray mark, an
+                    // apostrophe (`the countries’ rights`) or a misused closer
+                    // that opens (`”Yes,” he said`). Only the last is opened.
+                    if m.style != MarkStyle::Single && m.opens() {
+                        stack.push(Open { mark: m });
+                    }
+                }
+            }
+        } else {
+            match m.role {
+                Role::Either => {
+                    if let (Some(k), true) = (open_idx, m.opens()) {
+                        // Restart: the earlier quote of this kind lost its
+                        // closing mark; cap nothing, start afresh here.
+                        if k == 0 {
+                            stack.clear();
+                        } else {
+                            stack.truncate(k);
+                        }
+                        stack.push(Open { mark: m });
+                    } else if m.style == MarkStyle::Single {
+                        // A straight single mark opens only when it looks
+                        // like an opener; otherwise it is an apostrophe
+                        // (`Jones' car`, `rock 'n' roll` aside).
+                        if m.opens() {
+                            stack.push(Open { mark: m });
+                        }
+                    } else if !m.closes() {
+                        stack.push(Open { mark: m });
+                    }
+                }
+                _ => {
+                    // `“` used as a closer: `he called it “absurd“ today`.
+                    if let (Some(k), true) = (open_idx, m.closes()) {
+                        let o = stack[k].mark;
+                        stack.truncate(k);
+                        if k == 0 {
+                            push_raw(out, text, o, m.pos, Some(m.end()));
+                        }
+                    } else {
+                        stack.push(Open { mark: m });
+                    }
+                }
+            }
+        }
+    }
+    stack.first().map(|o| o.mark)
+}
+
+/// Trims whitespace off `range` in `text`; `None` if nothing worth reporting
+/// (no letter or digit) remains.
+fn content_range(text: &str, range: Range<usize>) -> Option<Range<usize>> {
+    let s = &text[range.clone()];
+    let lead = s.len() - s.trim_start().len();
+    let trail = s.len() - s.trim_end().len();
+    if lead + trail >= s.len() {
+        return None;
+    }
+    let r = range.start + lead..range.end - trail;
+    if text[r.clone()].chars().any(char::is_alphanumeric) {
+        Some(r)
+    } else {
+        None
+    }
+}
+
+fn push_raw(out: &mut Vec<Raw>, text: &str, open: Mark, content_end: usize, close_end: Option<usize>) {
+    if let Some(content) = content_range(text, open.end()..content_end) {
+        out.push(Raw {
+            open_at: open.pos,
+            close_end: close_end.unwrap_or(content.end),
+            content,
+            style: open.style,
+            closed: close_end.is_some(),
+        });
+    }
+}
+
+/// The paragraphs of `text` that quote finding looks at: lines, cut where
+/// clutter begins and ends, clutter itself left out. `joined` is true when a
+/// paragraph follows the previous one across line breaks only (no clutter in
+/// between), which is what lets a multi-paragraph quote continue.
+fn paragraphs(text: &str, clutter: &[Range<usize>]) -> Vec<(Range<usize>, bool)> {
+    let mut out = Vec::new();
+    let mut ci = 0; // first clutter range that may still matter
+    let mut joined = true;
+    let mut line_start = 0;
+    let bytes = text.as_bytes();
+    while line_start <= text.len() {
+        let line_end = memchr_newline(bytes, line_start).unwrap_or(text.len());
+        let mut pos = line_start;
+        while pos < line_end {
+            while ci < clutter.len() && clutter[ci].end <= pos {
+                ci += 1;
+            }
+            if ci < clutter.len() && clutter[ci].start <= pos {
+                // Inside clutter: skip to its end.
+                pos = clutter[ci].end.min(line_end).max(pos + 1);
+                joined = false;
+                continue;
+            }
+            let seg_end = if ci < clutter.len() { clutter[ci].start.min(line_end) } else { line_end };
+            let seg = pos..seg_end;
+            if text.is_char_boundary(seg.start) && text.is_char_boundary(seg.end) && !text[seg.clone()].trim().is_empty() {
+                out.push((seg.clone(), joined));
+                joined = seg_end == line_end;
+            }
+            pos = seg_end;
+        }
+        if line_end >= text.len() {
+            break;
+        }
+        line_start = line_end + 1;
+    }
+    out
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    bytes[from..].iter().position(|&b| b == b'\n').map(|i| from + i)
+}
+
+/// Finds the quoted statements in `text`, skipping the `clutter` byte ranges
+/// (sorted and disjoint, as [`crate::clutter::clutter_ranges`] returns them;
+/// anything else is clipped and merged first). Quotes come out in text order.
 pub fn find_quotes(text: &str, clutter: &[Range<usize>]) -> Vec<QuoteSpan> {
-    let _ = (text, clutter);
-    Vec::new()
+    let clutter = sanitize_clutter(text, clutter);
+    let paras = paragraphs(text, &clutter);
+    let mut spans: Vec<QuoteSpan> = Vec::new();
+    let mut marks = Vec::new();
+    let mut raws = Vec::new();
+    // A multi-paragraph quote waiting for its next paragraph.
+    let mut carry: Option<QuoteSpan> = None;
+    for (pi, (para, _)) in paras.iter().enumerate() {
+        marks.clear();
+        raws.clear();
+        scan_marks(text, para.clone(), &mut marks);
+        let mut first = 0;
+        if let Some(mut c) = carry.take() {
+            let lead = para.start + (text[para.clone()].len() - text[para.clone()].trim_start().len());
+            match marks.first() {
+                Some(&m) if m.pos == lead => {
+                    let cont = pair_continuation(m, &marks[1..], text, para.end, &mut c);
+                    if cont.closed {
+                        first = cont.consumed;
+                        spans.push(c);
+                    } else if next_opens(&paras, pi, text) {
+                        carry = Some(c);
+                        continue;
+                    } else {
+                        c.unclosed = true;
+                        spans.push(c);
+                        continue;
+                    }
+                }
+                _ => {
+                    c.unclosed = true;
+                    spans.push(c);
+                }
+            }
+        }
+        let open_left = pair_paragraph(&marks[first..], &mut raws, text);
+        let mut pending = None;
+        if let Some(o) = open_left {
+            if next_opens(&paras, pi, text) {
+                pending = Some(o);
+            } else {
+                push_raw(&mut raws, text, o, para.end, None);
+            }
+        }
+        link_into(&raws, text, &mut spans);
+        if let Some(o) = pending {
+            let parts = content_range(text, o.end()..para.end).into_iter().collect();
+            carry = Some(QuoteSpan { parts, style: o.style, continued: true, unclosed: false });
+        }
+    }
+    if let Some(mut c) = carry.take() {
+        c.unclosed = true;
+        spans.push(c);
+    }
+    spans.retain(|s| !s.parts.is_empty());
+    spans
+}
+
+/// What happened to a quote continued into a new paragraph.
+struct Continuation {
+    /// The quote closed in this paragraph.
+    closed: bool,
+    /// How many of the paragraph's marks the continued quote used up.
+    consumed: usize,
+}
+
+/// Continues quote `c` in a paragraph that opens with `reopen`: finds the
+/// closing mark of the same family (skipping nested quotes) and adds the
+/// paragraph's part to `c`.
+fn pair_continuation(reopen: Mark, rest: &[Mark], text: &str, para_end: usize, c: &mut QuoteSpan) -> Continuation {
+    let mut depth: Vec<MarkStyle> = Vec::new();
+    for (i, m) in rest.iter().enumerate() {
+        let closing = match m.role {
+            Role::Close => true,
+            Role::Either => !m.opens(),
+            Role::Open => false,
+        };
+        if closing && m.style == reopen.style && depth.is_empty() {
+            if let Some(r) = content_range(text, reopen.end()..m.pos) {
+                c.parts.push(r);
+            }
+            return Continuation { closed: true, consumed: i + 2 };
+        }
+        // Track nested quotes so their marks do not close the outer one.
+        if closing {
+            if let Some(k) = depth.iter().rposition(|&s| s == m.style) {
+                depth.truncate(k);
+                continue;
+            }
+        }
+        if m.role == Role::Open || (m.role == Role::Either && m.opens()) {
+            depth.push(m.style);
+        }
+    }
+    if let Some(r) = content_range(text, reopen.end()..para_end) {
+        c.parts.push(r);
+    }
+    Continuation { closed: false, consumed: rest.len() + 1 }
+}
+
+/// Does the paragraph after `pi` follow it directly and open with a quote mark?
+fn next_opens(paras: &[(Range<usize>, bool)], pi: usize, text: &str) -> bool {
+    let Some((next, joined)) = paras.get(pi + 1) else { return false };
+    if !joined {
+        return false;
+    }
+    let s = text[next.clone()].trim_start();
+    let mut ch = s.chars();
+    match ch.next() {
+        Some('"' | '“' | '«' | '„' | '‘' | '”') => ch.next().is_some_and(|c| !c.is_whitespace()),
+        Some('\'') => s.starts_with("''"),
+        Some('`') => s.starts_with("``"),
+        _ => false,
+    }
+}
+
+/// Groups consecutive quotes of one paragraph that are one statement broken
+/// by its attribution, and appends them to `spans`.
+///
+/// Two quotes are linked when the first does not end a sentence (it ends in
+/// a comma, a dash, or no punctuation at all) and the gap between them is a
+/// short clause of a few words, ending in `,` `.` `:` or `;`, with no quote
+/// marks of its own: `"…," he said, "…"`, `"…," Peskov told reporters. "…"`.
+/// A gap that runs on into the second quote (`… called it "absurd"`) is a
+/// new, embedded quote, not a continuation.
+fn link_into(raws: &[Raw], text: &str, spans: &mut Vec<QuoteSpan>) {
+    let mut prev: Option<&Raw> = None;
+    for r in raws {
+        let linked = prev.is_some_and(|p| p.closed && linkable(text, p, r));
+        if linked {
+            if let Some(last) = spans.last_mut() {
+                last.parts.push(r.content.clone());
+                last.unclosed = !r.closed;
+                prev = Some(r);
+                continue;
+            }
+        }
+        spans.push(QuoteSpan { parts: vec![r.content.clone()], style: r.style, continued: false, unclosed: !r.closed });
+        prev = Some(r);
+    }
+}
+
+/// Longest attribution clause (in words) that may separate two linked parts.
+const MAX_GAP_WORDS: usize = 12;
+
+fn linkable(text: &str, a: &Raw, b: &Raw) -> bool {
+    if b.open_at < a.close_end {
+        return false;
+    }
+    let first = text[a.content.clone()].trim_end();
+    let ends_sentence = first.ends_with(['.', '!', '?', '…', ';']);
+    if ends_sentence {
+        return false;
+    }
+    let gap = text[a.close_end..b.open_at].trim();
+    if gap.is_empty() || !gap.ends_with([',', '.', ':', ';']) {
+        return false;
+    }
+    let words = gap.split_whitespace().count();
+    words <= MAX_GAP_WORDS && gap.chars().any(char::is_alphabetic)
+}
+
+/// Clips clutter ranges to the text and to char boundaries, sorted and
+/// disjoint, so that a sloppy caller cannot make quote finding panic.
+fn sanitize_clutter(text: &str, clutter: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut v: Vec<Range<usize>> = clutter
+        .iter()
+        .map(|r| {
+            let mut s = r.start.min(text.len());
+            let mut e = r.end.min(text.len());
+            while !text.is_char_boundary(s) {
+                s -= 1;
+            }
+            while !text.is_char_boundary(e) {
+                e += 1;
+            }
+            s..e
+        })
+        .filter(|r| r.start < r.end)
+        .collect();
+    v.sort_by_key(|r| (r.start, r.end));
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(v.len());
+    for r in v {
+        match out.last_mut() {
+            Some(l) if r.start <= l.end => l.end = l.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
 }
