@@ -34,9 +34,10 @@ pub struct QuoteSpan {
     /// True when the quote runs over several paragraphs (each opened by a
     /// mark, only the last closed); its parts are then one per paragraph.
     pub continued: bool,
-    /// True when the last part was never closed by a mark and was capped at
-    /// the end of its paragraph (typically a typo in the source, or a stray
-    /// mark); downstream stages may want to trust such quotes less.
+    /// True when a multi-paragraph quote never closed: its last part was
+    /// capped at the end of its paragraph (typically a typo in the source);
+    /// downstream stages may want to trust such quotes less. A single
+    /// paragraph's unclosed mark is treated as stray and reports nothing.
     pub unclosed: bool,
 }
 
@@ -134,7 +135,7 @@ fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
         let mut len = c.len_utf8();
         let mut after = next;
         let found = match c {
-            '"' => Some((MarkStyle::Double, Role::Either)),
+            '"' | '″' => Some((MarkStyle::Double, Role::Either)),
             '“' => Some((MarkStyle::Double, Role::Open)),
             '”' => Some((MarkStyle::Double, Role::Close)),
             '„' => Some((MarkStyle::Double, Role::Open)),
@@ -160,7 +161,12 @@ fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
                 let alnum_after = next.is_some_and(char::is_alphanumeric);
                 let digit_after = next.is_some_and(|n| n.is_ascii_digit());
                 if alnum_before && alnum_after {
-                    None // don't, Peskov’s
+                    if c == '’' && prev.is_some_and(char::is_lowercase) && next.is_some_and(char::is_uppercase) {
+                        // A closer glued to the next sentence: `‘… Lawn’The`.
+                        Some((MarkStyle::Single, Role::Close))
+                    } else {
+                        None // don't, Peskov’s
+                    }
                 } else if !alnum_before && digit_after && c != '‘' {
                     None // ’90s, '08
                 } else if c == '‘' {
@@ -199,11 +205,10 @@ fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
 struct Raw {
     /// Start of the opening mark (bytes).
     open_at: usize,
-    /// End of the closing mark, or of the content when unclosed.
+    /// End of the closing mark.
     close_end: usize,
     content: Range<usize>,
     style: MarkStyle,
-    closed: bool,
 }
 
 /// An open mark waiting for its partner.
@@ -212,8 +217,9 @@ struct Open {
     mark: Mark,
 }
 
-/// Pairs the marks of one paragraph. Returns the closed outermost quotes and,
-/// if one is still open at the end of the paragraph, that opening mark.
+/// Pairs the marks of one paragraph. Pushes every closed pair, nested ones
+/// included (see [`outermost`]), and returns the outermost opening mark still
+/// open at the end of the paragraph, if any.
 fn pair_paragraph(marks: &[Mark], out: &mut Vec<Raw>, text: &str) -> Option<Mark> {
     let mut stack: Vec<Open> = Vec::new();
     for &m in marks {
@@ -233,15 +239,13 @@ fn pair_paragraph(marks: &[Mark], out: &mut Vec<Raw>, text: &str) -> Option<Mark
                 Some(k) => {
                     let o = stack[k].mark;
                     stack.truncate(k);
-                    if k == 0 {
-                        push_raw(out, text, o, m.pos, Some(m.end()));
-                    }
+                    push_raw(out, text, o, m);
                 }
                 None => {
                     // A closing mark with nothing to close: a stray mark, an
                     // apostrophe (`the countries’ rights`) or a misused closer
                     // that opens (`”Yes,” he said`). Only the last is opened.
-                    if m.style != MarkStyle::Single && m.opens() {
+                    if m.style != MarkStyle::Single && m.left_open {
                         stack.push(Open { mark: m });
                     }
                 }
@@ -274,9 +278,7 @@ fn pair_paragraph(marks: &[Mark], out: &mut Vec<Raw>, text: &str) -> Option<Mark
                     if let (Some(k), true) = (open_idx, m.closes()) {
                         let o = stack[k].mark;
                         stack.truncate(k);
-                        if k == 0 {
-                            push_raw(out, text, o, m.pos, Some(m.end()));
-                        }
+                        push_raw(out, text, o, m);
                     } else {
                         stack.push(Open { mark: m });
                     }
@@ -285,6 +287,21 @@ fn pair_paragraph(marks: &[Mark], out: &mut Vec<Raw>, text: &str) -> Option<Mark
         }
     }
     stack.first().map(|o| o.mark)
+}
+
+/// Keeps only the quotes not nested in another closed quote, in text order.
+/// Pairs arrive in the order they close; sorting by opening position puts an
+/// enclosing quote before the quotes it contains.
+fn outermost(raws: &mut Vec<Raw>) {
+    raws.sort_by_key(|r| (r.open_at, std::cmp::Reverse(r.close_end)));
+    let mut reach = 0;
+    raws.retain(|r| {
+        if r.open_at < reach {
+            return false;
+        }
+        reach = r.close_end;
+        true
+    });
 }
 
 /// Trims whitespace off `range` in `text`; `None` if nothing worth reporting
@@ -304,22 +321,19 @@ fn content_range(text: &str, range: Range<usize>) -> Option<Range<usize>> {
     }
 }
 
-fn push_raw(out: &mut Vec<Raw>, text: &str, open: Mark, content_end: usize, close_end: Option<usize>) {
-    if let Some(content) = content_range(text, open.end()..content_end) {
-        out.push(Raw {
-            open_at: open.pos,
-            close_end: close_end.unwrap_or(content.end),
-            content,
-            style: open.style,
-            closed: close_end.is_some(),
-        });
+/// Records the quote between opening mark `open` and the closing mark `close`.
+fn push_raw(out: &mut Vec<Raw>, text: &str, open: Mark, close: Mark) {
+    if let Some(content) = content_range(text, open.end()..close.pos) {
+        out.push(Raw { open_at: open.pos, close_end: close.end(), content, style: open.style });
     }
 }
 
 /// The paragraphs of `text` that quote finding looks at: lines, cut where
 /// clutter begins and ends, clutter itself left out. `joined` is true when a
-/// paragraph follows the previous one across line breaks only (no clutter in
-/// between), which is what lets a multi-paragraph quote continue.
+/// paragraph follows the previous one across line breaks (and whole clutter
+/// lines, such as a "Most read" box wedged into an article) only, which is
+/// what lets a multi-paragraph quote continue; a paragraph cut short by
+/// clutter in mid-line is not joined to the next.
 fn paragraphs(text: &str, clutter: &[Range<usize>]) -> Vec<(Range<usize>, bool)> {
     let mut out = Vec::new();
     let mut ci = 0; // first clutter range that may still matter
@@ -336,7 +350,6 @@ fn paragraphs(text: &str, clutter: &[Range<usize>]) -> Vec<(Range<usize>, bool)>
             if ci < clutter.len() && clutter[ci].start <= pos {
                 // Inside clutter: skip to its end.
                 pos = clutter[ci].end.min(line_end).max(pos + 1);
-                joined = false;
                 continue;
             }
             let seg_end = if ci < clutter.len() { clutter[ci].start.min(line_end) } else { line_end };
@@ -359,6 +372,12 @@ fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
     bytes[from..].iter().position(|&b| b == b'\n').map(|i| from + i)
 }
 
+/// Byte offset of the first non-whitespace character of `text[para]`.
+fn lead(text: &str, para: &Range<usize>) -> usize {
+    let s = &text[para.clone()];
+    para.start + (s.len() - s.trim_start().len())
+}
+
 /// Finds the quoted statements in `text`, skipping the `clutter` byte ranges
 /// (sorted and disjoint, as [`crate::clutter::clutter_ranges`] returns them;
 /// anything else is clipped and merged first). Quotes come out in text order.
@@ -368,57 +387,111 @@ pub fn find_quotes(text: &str, clutter: &[Range<usize>]) -> Vec<QuoteSpan> {
     let mut spans: Vec<QuoteSpan> = Vec::new();
     let mut marks = Vec::new();
     let mut raws = Vec::new();
-    // A multi-paragraph quote waiting for its next paragraph.
-    let mut carry: Option<QuoteSpan> = None;
+    // A multi-paragraph quote waiting for its next paragraph, and whether
+    // that paragraph re-opens it with a mark (the convention) or not (the
+    // quote just runs on to a closing mark there).
+    let mut carry: Option<(QuoteSpan, bool)> = None;
     for (pi, (para, _)) in paras.iter().enumerate() {
         marks.clear();
         raws.clear();
         scan_marks(text, para.clone(), &mut marks);
         let mut first = 0;
-        if let Some(mut c) = carry.take() {
-            let lead = para.start + (text[para.clone()].len() - text[para.clone()].trim_start().len());
-            match marks.first() {
-                Some(&m) if m.pos == lead => {
-                    let cont = pair_continuation(m, &marks[1..], text, para.end, &mut c);
-                    if cont.closed {
-                        first = cont.consumed;
-                        spans.push(c);
-                    } else if next_opens(&paras, pi, text) {
-                        carry = Some(c);
-                        continue;
-                    } else {
+        if let Some((mut c, reopened)) = carry.take() {
+            // The re-opening mark, checked to sit where `continues` saw it.
+            let reopen = marks.first().copied().filter(|m| reopened && m.pos == lead(text, para));
+            let rest = if reopen.is_some() { &marks[1..] } else { &marks[..] };
+            let start = reopen.map_or_else(|| lead(text, para), |m| m.end());
+            let style = reopen.map_or(c.style, |m| m.style);
+            let cont = pair_continuation(start, style, rest, text, para.end, &mut c);
+            first = cont.consumed + usize::from(reopen.is_some());
+            if !cont.closed {
+                match continues(&paras, pi, text, style) {
+                    Some(r) => carry = Some((c, r)),
+                    None => {
                         c.unclosed = true;
                         spans.push(c);
-                        continue;
                     }
                 }
-                _ => {
-                    c.unclosed = true;
-                    spans.push(c);
-                }
+                continue;
             }
+            spans.push(c);
         }
         let open_left = pair_paragraph(&marks[first..], &mut raws, text);
         let mut pending = None;
         if let Some(o) = open_left {
-            if next_opens(&paras, pi, text) {
-                pending = Some(o);
-            } else {
-                push_raw(&mut raws, text, o, para.end, None);
+            // Quotes nested in a quote left open stay inside it, unless the
+            // opening mark turns out to be stray.
+            let nested_from = raws.iter().position(|r| r.open_at > o.pos).unwrap_or(raws.len());
+            if let Some(r) = continues(&paras, pi, text, o.style) {
+                raws.truncate(nested_from);
+                pending = Some((o, r));
+            } else if let Some(content) = capped(text, para, o) {
+                raws.truncate(nested_from);
+                raws.push(Raw { open_at: o.pos, close_end: para.end, content, style: o.style });
             }
+            // Otherwise the opening mark is taken as stray (`Kyiv 's`,
+            // `6'2"`) and left out: quotes paired inside it come out on
+            // their own.
         }
+        outermost(&mut raws);
         link_into(&raws, text, &mut spans);
-        if let Some(o) = pending {
+        if let Some((o, r)) = pending {
             let parts = content_range(text, o.end()..para.end).into_iter().collect();
-            carry = Some(QuoteSpan { parts, style: o.style, continued: true, unclosed: false });
+            carry = Some((QuoteSpan { parts, style: o.style, continued: true, unclosed: false }, r));
         }
     }
-    if let Some(mut c) = carry.take() {
+    if let Some((mut c, _)) = carry.take() {
         c.unclosed = true;
         spans.push(c);
     }
     spans.retain(|s| !s.parts.is_empty());
     spans
+}
+
+/// A quote whose closing mark is missing is still reported, capped at the end
+/// of its paragraph, when it looks like a whole quoted statement: it opens
+/// the paragraph or follows a colon (`She added: "…`), and runs to the end of
+/// a sentence. Any other unclosed mark is taken as stray.
+fn capped(text: &str, para: &Range<usize>, open: Mark) -> Option<Range<usize>> {
+    let before = text[para.start..open.pos].trim_end();
+    if !(before.is_empty() || before.ends_with(':')) {
+        return None;
+    }
+    let content = content_range(text, open.end()..para.end)?;
+    let body = &text[content.clone()];
+    if body.ends_with(['.', '!', '?', '…']) && body.split_whitespace().nth(2).is_some() {
+        Some(content)
+    } else {
+        None
+    }
+}
+
+/// Does the quote left open at the end of paragraph `pi` continue into the
+/// next one? `Some(true)` when the next paragraph opens with a quotation
+/// mark (the newswire convention for a quote over several paragraphs),
+/// `Some(false)` when it opens without one but the first mark of its kind
+/// there closes a quote (a writer who did not re-open), `None` otherwise.
+fn continues(paras: &[(Range<usize>, bool)], pi: usize, text: &str, style: MarkStyle) -> Option<bool> {
+    let (next, joined) = paras.get(pi + 1)?;
+    if !joined {
+        return None;
+    }
+    if next_opens(text, next) {
+        return Some(true);
+    }
+    if style == MarkStyle::Single {
+        // `’` closes too often as an apostrophe to be trusted here.
+        return None;
+    }
+    let mut marks = Vec::new();
+    scan_marks(text, next.clone(), &mut marks);
+    let m = marks.iter().find(|m| m.style == style)?;
+    let closes = match m.role {
+        Role::Close => true,
+        Role::Either => m.closes(),
+        Role::Open => false,
+    };
+    closes.then_some(false)
 }
 
 /// What happened to a quote continued into a new paragraph.
@@ -429,10 +502,10 @@ struct Continuation {
     consumed: usize,
 }
 
-/// Continues quote `c` in a paragraph that opens with `reopen`: finds the
-/// closing mark of the same family (skipping nested quotes) and adds the
-/// paragraph's part to `c`.
-fn pair_continuation(reopen: Mark, rest: &[Mark], text: &str, para_end: usize, c: &mut QuoteSpan) -> Continuation {
+/// Continues quote `c` in a paragraph, from byte `start` (just after the
+/// re-opening mark, if any): finds the closing mark of family `style`
+/// (skipping nested quotes) and adds the paragraph's part to `c`.
+fn pair_continuation(start: usize, style: MarkStyle, rest: &[Mark], text: &str, para_end: usize, c: &mut QuoteSpan) -> Continuation {
     let mut depth: Vec<MarkStyle> = Vec::new();
     for (i, m) in rest.iter().enumerate() {
         let closing = match m.role {
@@ -440,11 +513,11 @@ fn pair_continuation(reopen: Mark, rest: &[Mark], text: &str, para_end: usize, c
             Role::Either => !m.opens(),
             Role::Open => false,
         };
-        if closing && m.style == reopen.style && depth.is_empty() {
-            if let Some(r) = content_range(text, reopen.end()..m.pos) {
+        if closing && m.style == style && depth.is_empty() {
+            if let Some(r) = content_range(text, start..m.pos) {
                 c.parts.push(r);
             }
-            return Continuation { closed: true, consumed: i + 2 };
+            return Continuation { closed: true, consumed: i + 1 };
         }
         // Track nested quotes so their marks do not close the outer one.
         if closing {
@@ -457,22 +530,18 @@ fn pair_continuation(reopen: Mark, rest: &[Mark], text: &str, para_end: usize, c
             depth.push(m.style);
         }
     }
-    if let Some(r) = content_range(text, reopen.end()..para_end) {
+    if let Some(r) = content_range(text, start..para_end) {
         c.parts.push(r);
     }
-    Continuation { closed: false, consumed: rest.len() + 1 }
+    Continuation { closed: false, consumed: rest.len() }
 }
 
-/// Does the paragraph after `pi` follow it directly and open with a quote mark?
-fn next_opens(paras: &[(Range<usize>, bool)], pi: usize, text: &str) -> bool {
-    let Some((next, joined)) = paras.get(pi + 1) else { return false };
-    if !joined {
-        return false;
-    }
-    let s = text[next.clone()].trim_start();
+/// Does paragraph `para` open with a quotation mark followed by text?
+fn next_opens(text: &str, para: &Range<usize>) -> bool {
+    let s = text[para.clone()].trim_start();
     let mut ch = s.chars();
     match ch.next() {
-        Some('"' | '“' | '«' | '„' | '‘' | '”') => ch.next().is_some_and(|c| !c.is_whitespace()),
+        Some('"' | '“' | '«' | '„' | '‘' | '”' | '″') => ch.next().is_some_and(|c| !c.is_whitespace()),
         Some('\'') => s.starts_with("''"),
         Some('`') => s.starts_with("``"),
         _ => false,
@@ -491,16 +560,15 @@ fn next_opens(paras: &[(Range<usize>, bool)], pi: usize, text: &str) -> bool {
 fn link_into(raws: &[Raw], text: &str, spans: &mut Vec<QuoteSpan>) {
     let mut prev: Option<&Raw> = None;
     for r in raws {
-        let linked = prev.is_some_and(|p| p.closed && linkable(text, p, r));
+        let linked = prev.is_some_and(|p| linkable(text, p, r));
         if linked {
             if let Some(last) = spans.last_mut() {
                 last.parts.push(r.content.clone());
-                last.unclosed = !r.closed;
                 prev = Some(r);
                 continue;
             }
         }
-        spans.push(QuoteSpan { parts: vec![r.content.clone()], style: r.style, continued: false, unclosed: !r.closed });
+        spans.push(QuoteSpan { parts: vec![r.content.clone()], style: r.style, continued: false, unclosed: false });
         prev = Some(r);
     }
 }
