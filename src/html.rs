@@ -1,1 +1,333 @@
-//! (being written)
+//! The visible text of an HTML page, and its metadata.
+//!
+//! Scraped pages are parsed with a real HTML5 parser (`scraper`/html5ever),
+//! so broken markup, unclosed tags and entities are handled the way a browser
+//! would. What a reader does not see as the article is dropped: `script`,
+//! `style`, `nav`, `header`, `footer`, `aside`, `form`, `noscript`,
+//! `template`, `iframe`, `svg`, buttons and the `<head>`. Paragraphs,
+//! headings, list items, table rows and `<br>` become line breaks (a blank
+//! line after a paragraph or heading), so quote finding sees the paragraph
+//! structure; runs of spaces collapse as a browser collapses them, except in
+//! `<pre>`.
+//!
+//! **Offsets of HTML input point into this extracted text**, not into the
+//! HTML source: the extracted text is the article's `text`, and every row
+//! carries it (`text` column) so it can be checked.
+//!
+//! The walk over the tree is iterative, so a page nested a million levels deep
+//! cannot overflow the stack.
+
+use crate::article::Meta;
+use scraper::{Html, Node};
+
+/// The text and metadata taken from a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    pub text: String,
+    pub meta: Meta,
+}
+
+/// Elements whose whole content is left out.
+const DROPPED: &[&str] = &[
+    "script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template", "iframe", "svg", "button",
+    "select", "head", "object", "canvas", "dialog", "menu",
+];
+
+/// Elements after which a blank line separates paragraphs.
+const PARAGRAPHS: &[&str] = &["p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figure", "table", "ul", "ol"];
+
+/// Elements that start and end on a line of their own.
+const LINES: &[&str] = &[
+    "div", "li", "tr", "section", "article", "main", "figcaption", "dt", "dd", "dl", "hr", "address", "caption", "details",
+    "summary", "body", "html",
+];
+
+/// Extracts the visible text and metadata of an HTML page.
+pub fn extract(html: &str) -> Page {
+    let doc = Html::parse_document(html);
+    let meta = extract_meta(&doc);
+    let text = visible_text(&doc);
+    Page { text, meta }
+}
+
+/// Whether an element's whole subtree is left out.
+fn is_dropped(el: &scraper::node::Element) -> bool {
+    DROPPED.contains(&el.name()) || el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true")
+}
+
+/// Builds the visible text with an iterative depth-first walk over the tree
+/// (first child, next sibling, back up through parents).
+fn visible_text(doc: &Html) -> String {
+    let mut out = TextBuilder::default();
+    let mut pre_depth = 0usize;
+    let root = doc.tree.root();
+    let mut cur = root;
+    loop {
+        // Open `cur`; descend unless it is dropped.
+        let mut descend = true;
+        match cur.value() {
+            Node::Element(el) if is_dropped(el) => descend = false,
+            Node::Element(el) => {
+                let name = el.name();
+                if name == "pre" {
+                    pre_depth += 1;
+                }
+                if name == "br" {
+                    out.newline(1);
+                } else if PARAGRAPHS.contains(&name) {
+                    out.newline(2);
+                } else if LINES.contains(&name) {
+                    out.newline(1);
+                } else if matches!(name, "td" | "th") {
+                    out.space();
+                }
+            }
+            Node::Text(t) => out.push_text(t, pre_depth > 0),
+            _ => {}
+        }
+        if descend {
+            if let Some(child) = cur.first_child() {
+                cur = child;
+                continue;
+            }
+        }
+        // Close `cur` and every ancestor that has no next sibling.
+        loop {
+            if let Node::Element(el) = cur.value() {
+                if !is_dropped(el) {
+                    let name = el.name();
+                    if name == "pre" {
+                        pre_depth = pre_depth.saturating_sub(1);
+                    }
+                    if PARAGRAPHS.contains(&name) {
+                        out.newline(2);
+                    } else if LINES.contains(&name) {
+                        out.newline(1);
+                    }
+                }
+            }
+            if cur.id() == root.id() {
+                return out.finish();
+            }
+            if let Some(next) = cur.next_sibling() {
+                cur = next;
+                break;
+            }
+            match cur.parent() {
+                Some(parent) => cur = parent,
+                None => return out.finish(),
+            }
+        }
+    }
+}
+
+/// Accumulates text with collapsed spaces and at most one blank line.
+#[derive(Default)]
+struct TextBuilder {
+    text: String,
+    /// Line breaks owed before the next visible character (0, 1 or 2).
+    pending_newlines: usize,
+    pending_space: bool,
+}
+
+impl TextBuilder {
+    fn newline(&mut self, n: usize) {
+        self.pending_newlines = self.pending_newlines.max(n);
+        self.pending_space = false;
+    }
+
+    fn space(&mut self) {
+        if self.pending_newlines == 0 {
+            self.pending_space = true;
+        }
+    }
+
+    fn flush_pending(&mut self) {
+        if self.text.is_empty() {
+            self.pending_newlines = 0;
+            self.pending_space = false;
+            return;
+        }
+        if self.pending_newlines > 0 {
+            for _ in 0..self.pending_newlines {
+                self.text.push('\n');
+            }
+        } else if self.pending_space {
+            self.text.push(' ');
+        }
+        self.pending_newlines = 0;
+        self.pending_space = false;
+    }
+
+    fn push_text(&mut self, t: &str, pre: bool) {
+        if pre {
+            if !t.is_empty() {
+                self.flush_pending();
+                self.text.push_str(t);
+            }
+            return;
+        }
+        for (i, word) in t.split(is_html_space).enumerate() {
+            if i > 0 {
+                self.space();
+            }
+            if word.is_empty() {
+                continue;
+            }
+            self.flush_pending();
+            // Non-breaking spaces are kept: they are text, not markup.
+            self.text.push_str(word);
+        }
+    }
+
+    fn finish(self) -> String {
+        self.text
+    }
+}
+
+/// The ASCII whitespace that HTML collapses.
+fn is_html_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{0C}')
+}
+
+/// Collapses whitespace in a metadata value; empty values are absent.
+fn clean(s: &str) -> Option<String> {
+    let s = s.split(is_html_space).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    (!s.is_empty()).then_some(s)
+}
+
+/// Date keys in `<meta name|property|itemprop>` in order of preference.
+const DATE_KEYS: &[&str] = &[
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+];
+
+/// Takes the title, date, URL and outlet from `<title>`, `<meta>`, `<link
+/// rel=canonical>` and `<time datetime>`.
+fn extract_meta(doc: &Html) -> Meta {
+    let mut title_tag = None;
+    let mut og_title = None;
+    let mut site = None;
+    let mut url = None;
+    let mut canonical = None;
+    let mut dates: Vec<(usize, String)> = Vec::new();
+    let mut time_tag = None;
+    for node in doc.tree.nodes() {
+        let Node::Element(el) = node.value() else { continue };
+        match el.name() {
+            "title" if title_tag.is_none() => {
+                let t: String = node
+                    .children()
+                    .filter_map(|c| c.value().as_text().map(|t| t.to_string()))
+                    .collect();
+                title_tag = clean(&t);
+            }
+            "meta" => {
+                let key = el.attr("property").or_else(|| el.attr("name")).or_else(|| el.attr("itemprop"));
+                let (Some(key), Some(content)) = (key, el.attr("content")) else { continue };
+                let key = key.trim().to_ascii_lowercase();
+                let Some(content) = clean(content) else { continue };
+                match key.as_str() {
+                    "og:title" | "twitter:title" if og_title.is_none() => og_title = Some(content),
+                    "og:site_name" | "application-name" if site.is_none() => site = Some(content),
+                    "og:url" if url.is_none() => url = Some(content),
+                    k => {
+                        if let Some(rank) = DATE_KEYS.iter().position(|d| *d == k) {
+                            dates.push((rank, content));
+                        }
+                    }
+                }
+            }
+            "link" if canonical.is_none() => {
+                let rel = el.attr("rel").unwrap_or("");
+                if rel.split(is_html_space).any(|r| r.eq_ignore_ascii_case("canonical")) {
+                    canonical = el.attr("href").and_then(clean);
+                }
+            }
+            "time" if time_tag.is_none() => time_tag = el.attr("datetime").and_then(clean),
+            _ => {}
+        }
+    }
+    // Stable: the first key of the best rank wins.
+    dates.sort_by_key(|(rank, _)| *rank);
+    Meta {
+        date: dates.into_iter().next().map(|(_, d)| d).or(time_tag),
+        title: og_title.or(title_tag),
+        url: url.or(canonical),
+        outlet: site,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_page_furniture_and_keeps_paragraphs() {
+        let page = extract(
+            "<html><head><title>T</title><script>var x = 1;</script><style>p{}</style></head><body>\
+             <header>Site name</header><nav><a>Home</a> <a>World</a></nav>\
+             <h1>Headline here</h1><p>First   paragraph\n with <b>bold</b> text.</p><p>Second &amp; last &ldquo;one&rdquo;.</p>\
+             <aside>Latest news</aside><form>Sign up</form><footer>(c) 2024</footer></body></html>",
+        );
+        assert_eq!(page.text, "Headline here\n\nFirst paragraph with bold text.\n\nSecond & last \u{201C}one\u{201D}.");
+    }
+
+    #[test]
+    fn takes_metadata_from_meta_tags() {
+        let page = extract(
+            r#"<html><head><title>Page title | Outlet</title>
+            <meta property="og:title" content="The real headline">
+            <meta property="og:site_name" content="Daily Example">
+            <meta property="article:published_time" content="2024-03-01T10:00:00Z">
+            <meta name="date" content="2020-01-01">
+            <link rel="canonical" href="https://example.org/a"></head><body><p>x</p></body></html>"#,
+        );
+        assert_eq!(page.meta.title.as_deref(), Some("The real headline"));
+        assert_eq!(page.meta.outlet.as_deref(), Some("Daily Example"));
+        assert_eq!(page.meta.date.as_deref(), Some("2024-03-01T10:00:00Z"));
+        assert_eq!(page.meta.url.as_deref(), Some("https://example.org/a"));
+    }
+
+    #[test]
+    fn falls_back_to_title_tag_and_time_element() {
+        let page = extract("<title> Just  a title </title><p>Body <time datetime=\"2023-05-06\">May 6</time></p>");
+        assert_eq!(page.meta.title.as_deref(), Some("Just a title"));
+        assert_eq!(page.meta.date.as_deref(), Some("2023-05-06"));
+        assert_eq!(page.text, "Body May 6");
+    }
+
+    #[test]
+    fn br_and_list_items_break_lines() {
+        let page = extract("<div>one<br>two</div><ul><li>a</li><li>b</li></ul><p>end</p>");
+        assert_eq!(page.text, "one\ntwo\n\na\nb\n\nend");
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let html = "<div>".repeat(200_000) + "deep" + &"</div>".repeat(200_000);
+        assert_eq!(extract(&html).text, "deep");
+    }
+
+    #[test]
+    fn hidden_elements_are_dropped() {
+        let page = extract("<p>shown</p><p hidden>not shown</p><span aria-hidden=\"true\">icon</span>");
+        assert_eq!(page.text, "shown");
+    }
+
+    #[test]
+    fn broken_markup_still_gives_text() {
+        let page = extract("<p>unclosed <b>bold <i>both</p><p>next &notanentity; &#8220;q&#8221;");
+        assert_eq!(page.text, "unclosed bold both\n\nnext &notanentity; \u{201C}q\u{201D}");
+    }
+}

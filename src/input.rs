@@ -1,1 +1,760 @@
-//! (being written)
+//! Streaming article readers: files, folders and stdin, in plain text, HTML,
+//! JSONL and CSV, turned into [`Article`]s one at a time.
+//!
+//! Memory stays flat whatever the input size: folders are walked lazily,
+//! JSONL is read line by line and CSV record by record, so only the article
+//! being read is held. (A plain-text or HTML file *is* one article, so it is
+//! read whole; a 200 MB single-line file is fine.)
+//!
+//! What becomes of bad input, so that callers can count and report it:
+//!
+//! * empty (or whitespace-only) files and rows, binary files (a NUL byte in
+//!   the first 8 KB), UTF-16 files, ragged CSV rows, JSONL lines that are not
+//!   JSON objects, rows without text: [`Item::Skipped`] naming the file (and
+//!   `file:line` for a row) with the reason;
+//! * invalid UTF-8: decoded lossily (U+FFFD), the article is kept and carries
+//!   a warning in [`Article::warnings`];
+//! * a duplicate `doc` id: the later article gets `ID#2` (then `#3`, …) in
+//!   reading order, which is deterministic, and a warning;
+//! * a CSV/JSONL file named on the command line (or stdin) without the text
+//!   column: an error from [`articles`] listing the columns found, because
+//!   the whole run would otherwise be skipped row by row. Found while walking
+//!   a folder, the same file is skipped instead (folders often hold other
+//!   tables, such as an `expected.csv`).
+//!
+//! A leading UTF-8 byte-order mark is not text and is removed; every offset
+//! downstream counts from the first character after it.
+
+use crate::article::{Article, Meta};
+use anyhow::{bail, Context, Result};
+use std::collections::{HashSet, VecDeque};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
+
+/// How many leading bytes are looked at to sniff a format or spot binary data.
+const SNIFF_LEN: usize = 8 * 1024;
+
+/// File extensions read when walking a folder (files named explicitly are
+/// always read). Extension-less files are read too.
+const FOLDER_EXTENSIONS: &[&str] = &["txt", "text", "html", "htm", "xhtml", "jsonl", "ndjson", "csv", "tsv"];
+
+/// Input formats.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Plain text: the whole file is one article.
+    Txt,
+    /// An HTML page: its visible text is one article (see `stance::html`).
+    Html,
+    /// One JSON object per line, each an article.
+    Jsonl,
+    /// A CSV table with a header row, each row an article (`.tsv`: tab-separated).
+    Csv,
+}
+
+/// The input flags shared by `quotes` and `score`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct InputArgs {
+    /// Files or folders of articles, or `-` for stdin. Folders are searched
+    /// recursively in sorted order for .txt, .html/.htm, .jsonl/.ndjson,
+    /// .csv/.tsv and extension-less files; hidden files are left out.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Input format; by default guessed from the extension, else from the
+    /// first bytes (`{` → jsonl, an HTML tag → html, otherwise txt).
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// JSONL/CSV column holding the article text.
+    #[arg(long, default_value = "text")]
+    pub text_col: String,
+    /// JSONL/CSV column holding the article id (`doc`); rows without one get `FILE:LINE`.
+    #[arg(long, default_value = "id")]
+    pub id_col: String,
+    /// JSONL/CSV column holding the publication date.
+    #[arg(long, default_value = "date")]
+    pub date_col: String,
+    /// JSONL/CSV column holding the title.
+    #[arg(long, default_value = "title")]
+    pub title_col: String,
+    /// JSONL/CSV column holding the URL.
+    #[arg(long, default_value = "url")]
+    pub url_col: String,
+    /// JSONL/CSV column holding the outlet (publisher) name.
+    #[arg(long, default_value = "outlet")]
+    pub outlet_col: String,
+}
+
+impl InputArgs {
+    /// Arguments reading `paths` with every other flag at its default.
+    pub fn new(paths: Vec<PathBuf>) -> InputArgs {
+        InputArgs {
+            paths,
+            input_format: None,
+            text_col: "text".into(),
+            id_col: "id".into(),
+            date_col: "date".into(),
+            title_col: "title".into(),
+            url_col: "url".into(),
+            outlet_col: "outlet".into(),
+        }
+    }
+}
+
+/// One thing read: an article, or an input that could not become one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Article(Article),
+    /// `doc` names the file, or `FILE:LINE` for a JSONL/CSV row.
+    Skipped { doc: String, reason: String },
+}
+
+/// Opens every path (checking that each exists and that tables named
+/// explicitly have the text column) and returns a lazy iterator over the
+/// articles, in the order given, folders in sorted order.
+pub fn articles(args: &InputArgs) -> Result<Articles> {
+    let mut roots = VecDeque::new();
+    let mut stdin_used = false;
+    for p in &args.paths {
+        if p.as_os_str() == "-" {
+            if stdin_used {
+                bail!("`-` (stdin) can be given only once");
+            }
+            stdin_used = true;
+            roots.push_back(Root::Stdin);
+            continue;
+        }
+        let md = std::fs::metadata(p).with_context(|| format!("{}: cannot read", p.display()))?;
+        if md.is_dir() {
+            roots.push_back(Root::Dir(p.clone()));
+        } else {
+            roots.push_back(Root::File(p.clone()));
+        }
+    }
+    let cols = Columns {
+        text: args.text_col.clone(),
+        id: args.id_col.clone(),
+        date: args.date_col.clone(),
+        title: args.title_col.clone(),
+        url: args.url_col.clone(),
+        outlet: args.outlet_col.clone(),
+    };
+    let mut it = Articles {
+        cols,
+        format: args.input_format,
+        roots,
+        walker: None,
+        current: None,
+        ready: VecDeque::new(),
+        seen: HashSet::new(),
+    };
+    // Explicitly named tables are opened now so that a missing text column is
+    // an error before any output is written. Opened readers are kept for the
+    // iteration (stdin cannot be read twice).
+    let mut checked = VecDeque::new();
+    while let Some(root) = it.roots.pop_front() {
+        match root {
+            Root::Dir(_) => checked.push_back(root),
+            Root::File(ref p) => {
+                let opened = open_source(Source::File(p.clone()), it.format, &it.cols)
+                    .with_context(|| format!("{}: cannot read", p.display()))?;
+                checked.push_back(Root::Opened(check_explicit(opened)?));
+            }
+            Root::Stdin => {
+                let opened = open_source(Source::Stdin, it.format, &it.cols).context("-: cannot read stdin")?;
+                checked.push_back(Root::Opened(check_explicit(opened)?));
+            }
+            Root::Opened(_) => checked.push_back(root),
+        }
+    }
+    it.roots = checked;
+    Ok(it)
+}
+
+/// Turns a missing text column in an explicitly named table into an error.
+fn check_explicit(opened: Opened) -> Result<Opened> {
+    match opened {
+        Opened::MissingColumn { name, message } => bail!("{name}: {message}"),
+        other => Ok(other),
+    }
+}
+
+/// Column names for JSONL/CSV input.
+#[derive(Debug, Clone)]
+struct Columns {
+    text: String,
+    id: String,
+    date: String,
+    title: String,
+    url: String,
+    outlet: String,
+}
+
+enum Root {
+    Stdin,
+    File(PathBuf),
+    Dir(PathBuf),
+    /// A file or stdin already opened (and checked) by [`articles`].
+    Opened(Opened),
+}
+
+enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Source {
+    fn name(&self) -> String {
+        match self {
+            Source::Stdin => "-".to_string(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// What opening one source gave.
+enum Opened {
+    /// Whole-file articles (txt, html) and whole-file skips are ready at once.
+    Done(Item),
+    Rows(Box<dyn RowSource>),
+    MissingColumn { name: String, message: String },
+}
+
+/// A JSONL or CSV file being read one row at a time.
+trait RowSource: Send {
+    /// The next row, or `None` at the end of the file.
+    fn next_row(&mut self) -> Option<Item>;
+}
+
+/// The lazy article iterator returned by [`articles`].
+pub struct Articles {
+    cols: Columns,
+    format: Option<InputFormat>,
+    roots: VecDeque<Root>,
+    walker: Option<Box<dyn Iterator<Item = walkdir::Result<walkdir::DirEntry>> + Send>>,
+    current: Option<Box<dyn RowSource>>,
+    ready: VecDeque<Item>,
+    seen: HashSet<String>,
+}
+
+impl Iterator for Articles {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        let item = self.next_raw()?;
+        Some(match item {
+            Item::Article(mut a) => {
+                self.make_unique(&mut a);
+                Item::Article(a)
+            }
+            skipped => skipped,
+        })
+    }
+}
+
+impl Articles {
+    /// The next item before duplicate ids are resolved.
+    fn next_raw(&mut self) -> Option<Item> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Some(item);
+            }
+            if let Some(rows) = self.current.as_mut() {
+                match rows.next_row() {
+                    Some(item) => return Some(item),
+                    None => {
+                        self.current = None;
+                        continue;
+                    }
+                }
+            }
+            if let Some(walker) = self.walker.as_mut() {
+                match walker.next() {
+                    Some(Ok(entry)) => {
+                        if entry.file_type().is_file() && wanted_in_folder(entry.path()) {
+                            let path = entry.into_path();
+                            self.open(Source::File(path), true);
+                        }
+                        continue;
+                    }
+                    Some(Err(e)) => {
+                        let doc = e.path().map(|p| p.display().to_string()).unwrap_or_default();
+                        let reason = match e.io_error() {
+                            Some(io) => format!("cannot read: {io}"),
+                            None => e.to_string(),
+                        };
+                        return Some(Item::Skipped { doc, reason });
+                    }
+                    None => {
+                        self.walker = None;
+                        continue;
+                    }
+                }
+            }
+            match self.roots.pop_front()? {
+                Root::Dir(d) => {
+                    let walker = walkdir::WalkDir::new(d)
+                        .follow_links(true)
+                        .sort_by_file_name()
+                        .into_iter()
+                        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+                    self.walker = Some(Box::new(walker));
+                }
+                Root::File(p) => self.open(Source::File(p), false),
+                Root::Stdin => self.open(Source::Stdin, false),
+                Root::Opened(o) => self.take(o),
+            }
+        }
+    }
+
+    /// Opens one source and queues what it gives.
+    fn open(&mut self, src: Source, in_folder: bool) {
+        let name = src.name();
+        match open_source(src, self.format, &self.cols) {
+            Ok(Opened::MissingColumn { name, message }) if in_folder => {
+                self.ready.push_back(Item::Skipped { doc: name, reason: message });
+            }
+            Ok(o) => self.take(o),
+            Err(e) => self.ready.push_back(Item::Skipped { doc: name, reason: format!("{e:#}") }),
+        }
+    }
+
+    fn take(&mut self, o: Opened) {
+        match o {
+            Opened::Done(item) => self.ready.push_back(item),
+            Opened::Rows(r) => self.current = Some(r),
+            Opened::MissingColumn { name, message } => {
+                self.ready.push_back(Item::Skipped { doc: name, reason: message })
+            }
+        }
+    }
+
+    /// Gives a repeated doc id a deterministic suffix (`#2`, `#3`, …) and a warning.
+    fn make_unique(&mut self, a: &mut Article) {
+        if self.seen.insert(a.doc.clone()) {
+            return;
+        }
+        let mut n = 2usize;
+        loop {
+            let candidate = format!("{}#{n}", a.doc);
+            if self.seen.insert(candidate.clone()) {
+                a.warnings.push(format!("duplicate id `{}`: renamed to `{candidate}`", a.doc));
+                a.doc = candidate;
+                return;
+            }
+            n += 1;
+        }
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_string_lossy().starts_with('.')
+}
+
+/// Whether a file met while walking a folder is read.
+fn wanted_in_folder(path: &Path) -> bool {
+    let hidden = path.file_name().map(is_hidden).unwrap_or(true);
+    if hidden {
+        return false;
+    }
+    match path.extension() {
+        None => true,
+        Some(ext) => {
+            let ext = ext.to_string_lossy().to_ascii_lowercase();
+            FOLDER_EXTENSIONS.contains(&ext.as_str())
+        }
+    }
+}
+
+/// Format from a file extension, if it names one.
+fn format_from_extension(path: &Path) -> Option<InputFormat> {
+    let ext = path.extension()?.to_string_lossy().to_ascii_lowercase();
+    match ext.as_str() {
+        "txt" | "text" => Some(InputFormat::Txt),
+        "html" | "htm" | "xhtml" => Some(InputFormat::Html),
+        "jsonl" | "ndjson" => Some(InputFormat::Jsonl),
+        "csv" | "tsv" => Some(InputFormat::Csv),
+        _ => None,
+    }
+}
+
+/// Format from the first bytes of a file.
+fn sniff_format(head: &[u8]) -> InputFormat {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let head = &head[start..];
+    if head.first() == Some(&b'{') {
+        return InputFormat::Jsonl;
+    }
+    if head.first() == Some(&b'<') {
+        let lower: Vec<u8> = head.iter().take(1024).map(|b| b.to_ascii_lowercase()).collect();
+        let markers: [&[u8]; 6] = [b"<!doctype html", b"<html", b"<head", b"<body", b"<p>", b"<div"];
+        if markers.iter().any(|m| lower.windows(m.len()).any(|w| w == *m)) {
+            return InputFormat::Html;
+        }
+    }
+    InputFormat::Txt
+}
+
+/// Reads up to [`SNIFF_LEN`] bytes.
+fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    r.take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Why the first bytes say this is not text, if they do.
+fn binary_reason(head: &[u8]) -> Option<String> {
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return Some("UTF-16 text is not supported: convert the file to UTF-8".into());
+    }
+    head.iter()
+        .position(|&b| b == 0)
+        .map(|i| format!("binary file (NUL byte at offset {i}), not text"))
+}
+
+/// Decodes bytes as UTF-8, replacing invalid sequences, with a warning when
+/// any were replaced.
+pub fn decode_lossy(bytes: Vec<u8>) -> (String, Option<String>) {
+    match String::from_utf8(bytes) {
+        Ok(s) => (s, None),
+        Err(e) => {
+            let first = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let bad = bytes.utf8_chunks().filter(|c| !c.invalid().is_empty()).count();
+            let s = String::from_utf8_lossy(&bytes).into_owned();
+            let warning = format!(
+                "invalid UTF-8: {bad} byte sequence{} replaced with U+FFFD (first at byte {first})",
+                if bad == 1 { "" } else { "s" }
+            );
+            (s, Some(warning))
+        }
+    }
+}
+
+/// Removes a leading UTF-8 byte-order mark.
+fn strip_bom(mut s: String) -> String {
+    if s.starts_with('\u{FEFF}') {
+        s.drain(..'\u{FEFF}'.len_utf8());
+    }
+    s
+}
+
+/// Opens one source: sniffs its format and reads whole-file articles, or
+/// prepares a row reader for tables.
+fn open_source(src: Source, format: Option<InputFormat>, cols: &Columns) -> Result<Opened> {
+    let name = src.name();
+    let (mut reader, ext_format, tab): (Box<dyn Read + Send>, Option<InputFormat>, bool) = match &src {
+        Source::Stdin => (Box::new(io::stdin()), None, false),
+        Source::File(p) => {
+            let f = File::open(p)?;
+            let tab = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+            (Box::new(f), format_from_extension(p), tab)
+        }
+    };
+    let head = read_head(&mut reader)?;
+    if head.iter().all(|b| b.is_ascii_whitespace()) && head.len() < SNIFF_LEN {
+        return Ok(Opened::Done(Item::Skipped { doc: name, reason: "empty file".into() }));
+    }
+    if let Some(reason) = binary_reason(&head) {
+        return Ok(Opened::Done(Item::Skipped { doc: name, reason }));
+    }
+    let format = format.or(ext_format).unwrap_or_else(|| sniff_format(&head));
+    let full: Box<dyn Read + Send> = Box::new(Cursor::new(head).chain(reader));
+    match format {
+        InputFormat::Txt | InputFormat::Html => {
+            let mut bytes = Vec::new();
+            let mut full = full;
+            full.read_to_end(&mut bytes)?;
+            let (text, warning) = decode_lossy(bytes);
+            let text = strip_bom(text);
+            let mut article = Article { doc: name.clone(), ..Article::default() };
+            if format == InputFormat::Html {
+                let page = crate::html::extract(&text);
+                article.text = page.text;
+                article.meta = page.meta;
+            } else {
+                article.text = text;
+            }
+            article.warnings.extend(warning);
+            if article.text.trim().is_empty() {
+                let reason = if format == InputFormat::Html { "no visible text in the page" } else { "empty file" };
+                return Ok(Opened::Done(Item::Skipped { doc: name, reason: reason.into() }));
+            }
+            Ok(Opened::Done(Item::Article(article)))
+        }
+        InputFormat::Jsonl => JsonlRows::open(name, full, cols),
+        InputFormat::Csv => CsvRows::open(name, full, cols, if tab { b'\t' } else { b',' }),
+    }
+}
+
+/// Renders a JSON value as a metadata string (`null` and `""` are absent).
+fn json_meta(v: Option<&serde_json::Value>) -> Option<String> {
+    match v? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) if s.trim().is_empty() => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// JSONL: one object per line.
+struct JsonlRows {
+    name: String,
+    reader: BufReader<Box<dyn Read + Send>>,
+    line: u64,
+    buf: Vec<u8>,
+    cols: Columns,
+    done: bool,
+}
+
+impl JsonlRows {
+    fn open(name: String, r: Box<dyn Read + Send>, cols: &Columns) -> Result<Opened> {
+        let mut rows = JsonlRows {
+            name,
+            reader: BufReader::with_capacity(1 << 16, r),
+            line: 0,
+            buf: Vec::new(),
+            cols: cols.clone(),
+            done: false,
+        };
+        // Check the first object for the text column; it is then read again
+        // as the first row by replaying it.
+        let first = loop {
+            match rows.read_line() {
+                Ok(Some(l)) if l.iter().all(|b| b.is_ascii_whitespace()) => continue,
+                Ok(Some(l)) => break Some(l),
+                Ok(None) => break None,
+                Err(e) => return Err(e).with_context(|| format!("line {}", rows.line + 1)),
+            }
+        };
+        let Some(first) = first else {
+            return Ok(Opened::Done(Item::Skipped { doc: rows.name, reason: "empty file".into() }));
+        };
+        let first_line = rows.line;
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(&first) {
+            if !map.contains_key(&cols.text) {
+                let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                keys.sort_unstable();
+                return Ok(Opened::MissingColumn {
+                    name: rows.name.clone(),
+                    message: format!(
+                        "no `{}` field in the first object (line {first_line}); fields found: {}; name the text field with --text-col",
+                        cols.text,
+                        keys.join(", ")
+                    ),
+                });
+            }
+        }
+        Ok(Opened::Rows(Box::new(Replay { first: Some((first_line, first)), rest: rows })))
+    }
+
+    /// The next raw line without its line ending, or `None` at the end.
+    fn read_line(&mut self) -> io::Result<Option<Vec<u8>>> {
+        self.buf.clear();
+        let n = self.reader.read_until(b'\n', &mut self.buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        let mut l = std::mem::take(&mut self.buf);
+        if l.last() == Some(&b'\n') {
+            l.pop();
+            if l.last() == Some(&b'\r') {
+                l.pop();
+            }
+        }
+        Ok(Some(l))
+    }
+
+    /// Turns one line into an item.
+    fn row(&self, line_no: u64, raw: Vec<u8>) -> Item {
+        let at = format!("{}:{line_no}", self.name);
+        let (line, warning) = decode_lossy(raw);
+        let line = if line_no == 1 { strip_bom(line) } else { line };
+        let value: serde_json::Value = match serde_json::from_str(&line) {
+            Ok(v) => v,
+            Err(e) => return Item::Skipped { doc: at, reason: format!("not valid JSON: {e}") },
+        };
+        let serde_json::Value::Object(map) = value else {
+            return Item::Skipped { doc: at, reason: "not a JSON object".into() };
+        };
+        let text = match map.get(&self.cols.text) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => {
+                return Item::Skipped { doc: at, reason: format!("no `{}` field", self.cols.text) }
+            }
+            Some(_) => return Item::Skipped { doc: at, reason: format!("`{}` is not a string", self.cols.text) },
+        };
+        let doc = json_meta(map.get(&self.cols.id)).unwrap_or_else(|| at.clone());
+        if text.trim().is_empty() {
+            return Item::Skipped { doc, reason: format!("empty text (row {at})") };
+        }
+        let meta = Meta {
+            date: json_meta(map.get(&self.cols.date)),
+            title: json_meta(map.get(&self.cols.title)),
+            url: json_meta(map.get(&self.cols.url)),
+            outlet: json_meta(map.get(&self.cols.outlet)),
+        };
+        let warnings = warning.map(|w| format!("{at}: {w}")).into_iter().collect();
+        Item::Article(Article { doc, text, meta, warnings })
+    }
+}
+
+/// A [`JsonlRows`] whose first line was already read while checking columns.
+struct Replay {
+    first: Option<(u64, Vec<u8>)>,
+    rest: JsonlRows,
+}
+
+impl RowSource for Replay {
+    fn next_row(&mut self) -> Option<Item> {
+        if let Some((n, l)) = self.first.take() {
+            return Some(self.rest.row(n, l));
+        }
+        if self.rest.done {
+            return None;
+        }
+        loop {
+            match self.rest.read_line() {
+                Ok(Some(l)) if l.iter().all(|b| b.is_ascii_whitespace()) => continue,
+                Ok(Some(l)) => {
+                    let n = self.rest.line;
+                    return Some(self.rest.row(n, l));
+                }
+                Ok(None) => {
+                    self.rest.done = true;
+                    return None;
+                }
+                Err(e) => {
+                    self.rest.done = true;
+                    let at = format!("{}:{}", self.rest.name, self.rest.line + 1);
+                    return Some(Item::Skipped { doc: at, reason: format!("read error, rest of file skipped: {e}") });
+                }
+            }
+        }
+    }
+}
+
+/// CSV: a header row, then one article per record.
+struct CsvRows {
+    name: String,
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    record: csv::ByteRecord,
+    width: usize,
+    text: usize,
+    id: Option<usize>,
+    date: Option<usize>,
+    title: Option<usize>,
+    url: Option<usize>,
+    outlet: Option<usize>,
+    done: bool,
+}
+
+/// Index of a column: exact name first, then ignoring case and surrounding spaces.
+fn find_col(headers: &[String], name: &str) -> Option<usize> {
+    headers
+        .iter()
+        .position(|h| h == name)
+        .or_else(|| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name.trim())))
+}
+
+impl CsvRows {
+    fn open(name: String, r: Box<dyn Read + Send>, cols: &Columns, delimiter: u8) -> Result<Opened> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).delimiter(delimiter).from_reader(r);
+        let headers: Vec<String> = reader
+            .byte_headers()
+            .with_context(|| format!("{name}: reading the header row"))?
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .collect();
+        let Some(text) = find_col(&headers, &cols.text) else {
+            let found: Vec<String> = headers.iter().map(|h| format!("`{h}`")).collect();
+            return Ok(Opened::MissingColumn {
+                name,
+                message: format!(
+                    "no `{}` column; columns found: {}; name the text column with --text-col",
+                    cols.text,
+                    found.join(", ")
+                ),
+            });
+        };
+        Ok(Opened::Rows(Box::new(CsvRows {
+            name,
+            width: headers.len(),
+            text,
+            id: find_col(&headers, &cols.id),
+            date: find_col(&headers, &cols.date),
+            title: find_col(&headers, &cols.title),
+            url: find_col(&headers, &cols.url),
+            outlet: find_col(&headers, &cols.outlet),
+            reader,
+            record: csv::ByteRecord::new(),
+            done: false,
+        })))
+    }
+
+    /// A cell as text (lossy), with whether it had invalid UTF-8.
+    fn cell(&self, i: Option<usize>) -> Option<(String, bool)> {
+        let raw = self.record.get(i?)?;
+        match std::str::from_utf8(raw) {
+            Ok(s) => Some((s.to_string(), false)),
+            Err(_) => Some((String::from_utf8_lossy(raw).into_owned(), true)),
+        }
+    }
+
+    fn meta_cell(&self, i: Option<usize>) -> Option<String> {
+        self.cell(i).map(|(s, _)| s).filter(|s| !s.trim().is_empty())
+    }
+}
+
+impl RowSource for CsvRows {
+    fn next_row(&mut self) -> Option<Item> {
+        if self.done {
+            return None;
+        }
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => {
+                self.done = true;
+                None
+            }
+            Ok(true) => {
+                let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+                let at = format!("{}:{line}", self.name);
+                if self.record.len() != self.width {
+                    return Some(Item::Skipped {
+                        doc: at,
+                        reason: format!("row has {} fields but the header has {}", self.record.len(), self.width),
+                    });
+                }
+                let (text, bad_text) = self.cell(Some(self.text)).unwrap_or_default();
+                let doc = self.meta_cell(self.id).unwrap_or_else(|| at.clone());
+                if text.trim().is_empty() {
+                    return Some(Item::Skipped { doc, reason: format!("empty text (row {at})") });
+                }
+                let mut warnings = Vec::new();
+                let any_bad = bad_text || self.record.iter().any(|c| std::str::from_utf8(c).is_err());
+                if any_bad {
+                    warnings.push(format!("{at}: invalid UTF-8 replaced with U+FFFD"));
+                }
+                let meta = Meta {
+                    date: self.meta_cell(self.date),
+                    title: self.meta_cell(self.title),
+                    url: self.meta_cell(self.url),
+                    outlet: self.meta_cell(self.outlet),
+                };
+                Some(Item::Article(Article { doc, text, meta, warnings }))
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    self.done = true;
+                    return Some(Item::Skipped {
+                        doc: format!("{}:{line}", self.name),
+                        reason: format!("read error, rest of file skipped: {e}"),
+                    });
+                }
+                Some(Item::Skipped { doc: format!("{}:{line}", self.name), reason: e.to_string() })
+            }
+        }
+    }
+}
