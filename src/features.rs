@@ -1,1 +1,590 @@
-//! (being written)
+//! Bag-of-words features: text → sparse vectors for the tone model.
+//!
+//! The vectoriser is deliberately small and predictable:
+//!
+//! * tokens are runs of Unicode letters and digits (an apostrophe inside a
+//!   word is kept, so "don't" and "n't" negations survive), lower-cased;
+//! * `!` and `?` are kept as tokens because they carry intensity and
+//!   rhetorical questions, which matter for accusatory quotes;
+//! * after a negator (not, no, never, n't, without, nor, cannot, …) every
+//!   word up to the next clause punctuation gets a `NOT_` prefix, so that
+//!   "not ready" and "no hope" do not look like "ready" and "hope". Tokens
+//!   never contain `_`, so the prefix cannot collide with a real word;
+//! * word n-grams from 1 to `ngram_max`, kept if they occur in at least
+//!   `min_df` training documents, optionally capped to the `max_features`
+//!   most frequent ones;
+//! * optional TF-IDF weighting with the idf fixed at fit time (smoothed the
+//!   way scikit-learn does it), optional L2 row normalisation.
+//!
+//! The vocabulary is sorted by feature name, so the same training texts give
+//! the same feature numbering on every machine and every run.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The longest n-gram the vectoriser supports (n-gram keys are fixed-size).
+pub const MAX_NGRAM: usize = 3;
+
+/// Words that open a negation scope (besides any word ending in "n't").
+const NEGATORS: &[&str] = &[
+    "not", "no", "never", "without", "nor", "cannot", "neither", "nobody", "nothing", "none", "nowhere",
+];
+
+/// How text becomes a vector. Stored in the model file so that prediction
+/// uses exactly the settings training used.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VectorizerConfig {
+    /// Longest word n-gram (1 to [`MAX_NGRAM`]).
+    pub ngram_max: usize,
+    /// Minimum number of training documents an n-gram must occur in.
+    pub min_df: usize,
+    /// Keep only this many n-grams (highest document frequency first).
+    pub max_features: Option<usize>,
+    /// Multiply term counts by the inverse document frequency.
+    pub tfidf: bool,
+    /// Scale each row to unit Euclidean length.
+    pub l2_norm: bool,
+    /// Mark words after a negator with `NOT_`.
+    pub negation: bool,
+    /// Use presence (1) instead of counts for term frequency.
+    pub binary: bool,
+}
+
+impl Default for VectorizerConfig {
+    fn default() -> Self {
+        VectorizerConfig {
+            ngram_max: 2,
+            min_df: 1,
+            max_features: None,
+            tfidf: false,
+            l2_norm: true,
+            negation: true,
+            binary: false,
+        }
+    }
+}
+
+/// A compressed-sparse-row matrix of `f64`: row `i` has the entries
+/// `indices[indptr[i]..indptr[i+1]]` (strictly increasing) with `data` values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Csr {
+    pub n_cols: usize,
+    pub indptr: Vec<usize>,
+    pub indices: Vec<u32>,
+    pub data: Vec<f64>,
+}
+
+impl Csr {
+    /// An empty matrix with `n_cols` columns and no rows.
+    pub fn new(n_cols: usize) -> Csr {
+        Csr { n_cols, indptr: vec![0], indices: Vec::new(), data: Vec::new() }
+    }
+
+    pub fn n_rows(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    /// Column indices and values of row `i`.
+    pub fn row(&self, i: usize) -> (&[u32], &[f64]) {
+        let (a, b) = (self.indptr[i], self.indptr[i + 1]);
+        (&self.indices[a..b], &self.data[a..b])
+    }
+
+    /// Appends a row; `entries` must be sorted by column with no duplicates.
+    pub fn push_row(&mut self, entries: &[(u32, f64)]) {
+        for &(j, v) in entries {
+            debug_assert!((j as usize) < self.n_cols);
+            self.indices.push(j);
+            self.data.push(v);
+        }
+        self.indptr.push(self.indices.len());
+    }
+
+    /// The rows listed in `rows`, in that order (for cross-validation folds).
+    pub fn select_rows(&self, rows: &[usize]) -> Csr {
+        let mut out = Csr::new(self.n_cols);
+        for &i in rows {
+            let (idx, val) = self.row(i);
+            out.indices.extend_from_slice(idx);
+            out.data.extend_from_slice(val);
+            out.indptr.push(out.indices.len());
+        }
+        out
+    }
+
+    /// A dense copy (tests and small problems only).
+    pub fn to_dense(&self) -> ndarray::Array2<f64> {
+        let mut a = ndarray::Array2::zeros((self.n_rows(), self.n_cols));
+        for i in 0..self.n_rows() {
+            let (idx, val) = self.row(i);
+            for (&j, &v) in idx.iter().zip(val) {
+                a[[i, j as usize]] = v;
+            }
+        }
+        a
+    }
+
+    /// The CSR form of a dense matrix (zeros dropped).
+    pub fn from_dense(a: &ndarray::Array2<f64>) -> Csr {
+        let mut out = Csr::new(a.ncols());
+        let mut row = Vec::new();
+        for r in a.rows() {
+            row.clear();
+            row.extend(r.iter().enumerate().filter(|(_, v)| **v != 0.0).map(|(j, v)| (j as u32, *v)));
+            out.push_row(&row);
+        }
+        out
+    }
+}
+
+/// linfa's dataset type needs its records to say how many samples and
+/// features they hold.
+impl linfa::dataset::Records for Csr {
+    type Elem = f64;
+    fn nsamples(&self) -> usize {
+        self.n_rows()
+    }
+    fn nfeatures(&self) -> usize {
+        self.n_cols
+    }
+}
+
+/// The FxHash function (as in rustc): the vocabulary lookups are on the hot
+/// path of `score`, and SipHash's DoS resistance buys nothing for a table
+/// that is fixed at load time.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64)
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64)
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i)
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64)
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// An n-gram as token ids, padded with `u32::MAX`.
+type Key = [u32; MAX_NGRAM];
+const NONE: u32 = u32::MAX;
+
+/// The tokens of one text, stored in one buffer to avoid an allocation per
+/// token. Reused across texts.
+#[derive(Default)]
+pub struct Tokens {
+    buf: String,
+    spans: Vec<(u32, u32)>,
+}
+
+impl Tokens {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+    pub fn get(&self, i: usize) -> &str {
+        let (a, b) = self.spans[i];
+        &self.buf[a as usize..b as usize]
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '\u{2019}'
+}
+
+/// Punctuation that closes a negation scope.
+fn ends_clause(c: char) -> bool {
+    matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '[' | ']' | '"' | '\u{201c}' | '\u{201d}' | '\u{2014}' | '\u{2013}')
+}
+
+fn is_negator(word: &str) -> bool {
+    NEGATORS.contains(&word) || word.ends_with("n't")
+}
+
+/// Splits `text` into lower-cased tokens (see the module docs), replacing the
+/// contents of `out`.
+pub fn tokenize(text: &str, negation: bool, out: &mut Tokens) {
+    out.buf.clear();
+    out.spans.clear();
+    let mut negated = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c.is_alphanumeric() {
+            let start = out.buf.len();
+            if negated {
+                out.buf.push_str("NOT_");
+            }
+            let word_start = out.buf.len();
+            push_lower(&mut out.buf, c);
+            while let Some(&(_, d)) = chars.peek() {
+                if d.is_alphanumeric() {
+                    push_lower(&mut out.buf, d);
+                    chars.next();
+                } else if is_apostrophe(d) {
+                    // Keep the apostrophe only if a letter follows ("don't"),
+                    // not at the end of a quoted word ("leaders'").
+                    let mut look = chars.clone();
+                    look.next();
+                    match look.peek() {
+                        Some(&(_, e)) if e.is_alphanumeric() => {
+                            out.buf.push('\'');
+                            chars.next();
+                        }
+                        _ => break,
+                    }
+                } else {
+                    break;
+                }
+            }
+            let is_neg = negation && is_negator(&out.buf[word_start..]);
+            out.spans.push((start as u32, out.buf.len() as u32));
+            if is_neg {
+                negated = true;
+            }
+        } else {
+            if c == '!' || c == '?' {
+                let start = out.buf.len();
+                out.buf.push(c);
+                out.spans.push((start as u32, out.buf.len() as u32));
+            }
+            if ends_clause(c) {
+                negated = false;
+            }
+        }
+    }
+}
+
+#[inline]
+fn push_lower(buf: &mut String, c: char) {
+    if c.is_ascii() {
+        buf.push(c.to_ascii_lowercase());
+    } else {
+        buf.extend(c.to_lowercase());
+    }
+}
+
+/// A fitted vectoriser: the settings, the sorted vocabulary and the idf.
+#[derive(Clone, Debug)]
+pub struct Vectorizer {
+    config: VectorizerConfig,
+    /// Feature names, sorted; n-grams are tokens joined by one space.
+    vocab: Vec<String>,
+    /// Inverse document frequency per feature (empty unless `tfidf`).
+    idf: Vec<f64>,
+    /// Token → token id, for every token that appears in some feature.
+    tokens: FxMap<Box<str>, u32>,
+    /// Token-id n-gram → feature index.
+    ngrams: FxMap<Key, u32>,
+}
+
+impl Vectorizer {
+    /// Learns the vocabulary (and idf) from training texts.
+    pub fn fit<S: AsRef<str>>(config: VectorizerConfig, texts: &[S]) -> anyhow::Result<Vectorizer> {
+        check_config(&config)?;
+        let mut tok_ids: FxMap<Box<str>, u32> = FxMap::default();
+        let mut tok_names: Vec<Box<str>> = Vec::new();
+        let mut df: FxMap<Key, u32> = FxMap::default();
+        let mut tokens = Tokens::default();
+        let mut ids = Vec::new();
+        let mut keys: Vec<Key> = Vec::new();
+        for text in texts {
+            tokenize(text.as_ref(), config.negation, &mut tokens);
+            ids.clear();
+            for t in tokens.iter() {
+                let id = match tok_ids.get(t) {
+                    Some(&id) => id,
+                    None => {
+                        let id = tok_names.len() as u32;
+                        tok_names.push(t.into());
+                        tok_ids.insert(t.into(), id);
+                        id
+                    }
+                };
+                ids.push(id);
+            }
+            keys.clear();
+            ngram_keys(&ids, config.ngram_max, |k| keys.push(k));
+            keys.sort_unstable();
+            keys.dedup();
+            for k in &keys {
+                *df.entry(*k).or_insert(0) += 1;
+            }
+        }
+        let name = |k: &Key| -> String {
+            let mut s = String::new();
+            for &t in k.iter().take_while(|&&t| t != NONE) {
+                if !s.is_empty() {
+                    s.push(' ');
+                }
+                s.push_str(&tok_names[t as usize]);
+            }
+            s
+        };
+        let mut kept: Vec<(String, u32)> =
+            df.iter().filter(|(_, &d)| d as usize >= config.min_df).map(|(k, &d)| (name(k), d)).collect();
+        if let Some(cap) = config.max_features {
+            if kept.len() > cap {
+                // Most frequent first, ties by name, so the cut is deterministic.
+                kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                kept.truncate(cap);
+            }
+        }
+        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let n_docs = texts.len() as f64;
+        let idf = if config.tfidf {
+            kept.iter().map(|(_, d)| ((1.0 + n_docs) / (1.0 + *d as f64)).ln() + 1.0).collect()
+        } else {
+            Vec::new()
+        };
+        let vocab = kept.into_iter().map(|(n, _)| n).collect();
+        Vectorizer::from_parts(config, vocab, idf)
+    }
+
+    /// Rebuilds a vectoriser from its stored parts (the model file).
+    pub fn from_parts(config: VectorizerConfig, vocab: Vec<String>, idf: Vec<f64>) -> anyhow::Result<Vectorizer> {
+        check_config(&config)?;
+        if config.tfidf && idf.len() != vocab.len() {
+            anyhow::bail!("the idf has {} values for {} features", idf.len(), vocab.len());
+        }
+        if vocab.len() >= NONE as usize {
+            anyhow::bail!("too many features ({})", vocab.len());
+        }
+        let mut tokens: FxMap<Box<str>, u32> = FxMap::default();
+        let mut ngrams: FxMap<Key, u32> = FxMap::default();
+        ngrams.reserve(vocab.len());
+        for (f, name) in vocab.iter().enumerate() {
+            let mut key = [NONE; MAX_NGRAM];
+            let mut n = 0;
+            for part in name.split(' ') {
+                if part.is_empty() || n == config.ngram_max {
+                    anyhow::bail!("feature {f} {name:?} is not an n-gram of at most {} words", config.ngram_max);
+                }
+                let next = tokens.len() as u32;
+                key[n] = *tokens.entry(part.into()).or_insert(next);
+                n += 1;
+            }
+            if ngrams.insert(key, f as u32).is_some() {
+                anyhow::bail!("feature {f} {name:?} appears twice in the vocabulary");
+            }
+        }
+        Ok(Vectorizer { config, vocab, idf, tokens, ngrams })
+    }
+
+    pub fn config(&self) -> &VectorizerConfig {
+        &self.config
+    }
+    /// Feature names in column order.
+    pub fn vocab(&self) -> &[String] {
+        &self.vocab
+    }
+    pub fn idf(&self) -> &[f64] {
+        &self.idf
+    }
+    pub fn n_features(&self) -> usize {
+        self.vocab.len()
+    }
+
+    /// The sparse vector of one text as sorted `(feature, value)` pairs,
+    /// written into `out` (cleared first). `tokens` is scratch space.
+    pub fn transform_into(&self, text: &str, tokens: &mut Tokens, out: &mut Vec<(u32, f64)>) {
+        out.clear();
+        tokenize(text, self.config.negation, tokens);
+        let mut ids: Vec<u32> = Vec::with_capacity(tokens.len());
+        ids.extend(tokens.iter().map(|t| self.tokens.get(t).copied().unwrap_or(NONE)));
+        ngram_keys(&ids, self.config.ngram_max, |k| {
+            if let Some(&f) = self.ngrams.get(&k) {
+                out.push((f, 1.0));
+            }
+        });
+        out.sort_unstable_by_key(|e| e.0);
+        // Merge repeated features into counts.
+        let mut w = 0;
+        for r in 0..out.len() {
+            if w > 0 && out[w - 1].0 == out[r].0 {
+                out[w - 1].1 += 1.0;
+            } else {
+                out[w] = out[r];
+                w += 1;
+            }
+        }
+        out.truncate(w);
+        if self.config.binary {
+            out.iter_mut().for_each(|e| e.1 = 1.0);
+        }
+        if self.config.tfidf {
+            out.iter_mut().for_each(|e| e.1 *= self.idf[e.0 as usize]);
+        }
+        if self.config.l2_norm {
+            let norm = out.iter().map(|e| e.1 * e.1).sum::<f64>().sqrt();
+            if norm > 0.0 {
+                out.iter_mut().for_each(|e| e.1 /= norm);
+            }
+        }
+    }
+
+    /// The sparse vector of one text.
+    pub fn transform_one(&self, text: &str) -> Vec<(u32, f64)> {
+        let mut out = Vec::new();
+        self.transform_into(text, &mut Tokens::default(), &mut out);
+        out
+    }
+
+    /// The CSR matrix of many texts, one row each.
+    pub fn transform<S: AsRef<str>>(&self, texts: &[S]) -> Csr {
+        let mut m = Csr::new(self.n_features());
+        let mut tokens = Tokens::default();
+        let mut row = Vec::new();
+        for t in texts {
+            self.transform_into(t.as_ref(), &mut tokens, &mut row);
+            m.push_row(&row);
+        }
+        m
+    }
+}
+
+fn check_config(c: &VectorizerConfig) -> anyhow::Result<()> {
+    if c.ngram_max == 0 || c.ngram_max > MAX_NGRAM {
+        anyhow::bail!("ngram_max must be between 1 and {MAX_NGRAM}, not {}", c.ngram_max);
+    }
+    if c.min_df == 0 {
+        anyhow::bail!("min_df must be at least 1");
+    }
+    Ok(())
+}
+
+/// Calls `f` with every n-gram key (n = 1..=max) of `ids`. N-grams that
+/// contain an unknown token (`NONE`) are skipped.
+#[inline]
+fn ngram_keys(ids: &[u32], max: usize, mut f: impl FnMut(Key)) {
+    for i in 0..ids.len() {
+        let mut key = [NONE; MAX_NGRAM];
+        for n in 0..max {
+            let Some(&t) = ids.get(i + n) else { break };
+            if t == NONE {
+                break;
+            }
+            key[n] = t;
+            f(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        let mut t = Tokens::default();
+        tokenize(s, true, &mut t);
+        t.iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn tokens_are_lowercased_unicode_words() {
+        assert_eq!(toks("Das Öl, ПУТИН said"), ["das", "öl", "путин", "said"]);
+        assert_eq!(toks("U.S. leaders' plans"), ["u", "s", "leaders", "plans"]);
+    }
+
+    #[test]
+    fn negation_marks_words_until_punctuation() {
+        assert_eq!(toks("We are not ready, they are."), ["we", "are", "not", "NOT_ready", "they", "are"]);
+        assert_eq!(toks("There is no hope"), ["there", "is", "no", "NOT_hope"]);
+        assert_eq!(toks("They don’t want peace!"), ["they", "don't", "NOT_want", "NOT_peace", "!"]);
+    }
+
+    #[test]
+    fn negated_words_are_different_features() {
+        let v = Vectorizer::fit(VectorizerConfig::default(), &["we are ready", "we are not ready"]).unwrap();
+        assert!(v.vocab().contains(&"ready".to_string()));
+        assert!(v.vocab().contains(&"NOT_ready".to_string()));
+        let a = v.transform_one("ready");
+        let b = v.transform_one("not ready");
+        assert_ne!(a, b);
+        let ready = v.vocab().iter().position(|f| f == "ready").unwrap() as u32;
+        assert!(!b.iter().any(|e| e.0 == ready));
+    }
+
+    #[test]
+    fn vocabulary_is_sorted_and_respects_min_df_and_cap() {
+        let texts = ["b a c", "a b", "a d"];
+        let cfg = VectorizerConfig { ngram_max: 2, min_df: 2, ..Default::default() };
+        let v = Vectorizer::fit(cfg.clone(), &texts).unwrap();
+        assert_eq!(v.vocab(), ["a", "b"]);
+        let cfg = VectorizerConfig { ngram_max: 1, max_features: Some(2), ..Default::default() };
+        let v = Vectorizer::fit(cfg, &texts).unwrap();
+        // a: 3 documents, b: 2; c and d (1 each) are cut.
+        assert_eq!(v.vocab(), ["a", "b"]);
+    }
+
+    #[test]
+    fn counts_tfidf_and_norm() {
+        let cfg = VectorizerConfig { ngram_max: 1, l2_norm: false, ..Default::default() };
+        let v = Vectorizer::fit(cfg, &["a a b", "b"]).unwrap();
+        assert_eq!(v.transform_one("a b a zzz"), vec![(0, 2.0), (1, 1.0)]);
+        let cfg = VectorizerConfig { ngram_max: 1, tfidf: true, l2_norm: true, ..Default::default() };
+        let v = Vectorizer::fit(cfg, &["a a b", "b"]).unwrap();
+        // idf(a) = ln(3/2)+1, idf(b) = 1 (sklearn smoothing)
+        assert!((v.idf()[0] - ((1.5f64).ln() + 1.0)).abs() < 1e-12);
+        assert!((v.idf()[1] - 1.0).abs() < 1e-12);
+        let x = v.transform_one("a b");
+        let n: f64 = x.iter().map(|e| e.1 * e.1).sum();
+        assert!((n - 1.0).abs() < 1e-12);
+        assert!(x[0].1 > x[1].1);
+    }
+
+    #[test]
+    fn bigrams_cross_no_unknown_token() {
+        let cfg = VectorizerConfig { ngram_max: 2, l2_norm: false, ..Default::default() };
+        let v = Vectorizer::fit(cfg, &["red army", "army red"]).unwrap();
+        let x = v.transform_one("red blue army");
+        let names: Vec<&str> = x.iter().map(|e| v.vocab()[e.0 as usize].as_str()).collect();
+        assert_eq!(names, ["army", "red"]);
+    }
+
+    #[test]
+    fn rebuilt_from_parts_transforms_the_same() {
+        let cfg = VectorizerConfig { tfidf: true, ..Default::default() };
+        let texts = ["Nobody wants a war here", "we will never accept this!", "talks resume"];
+        let v = Vectorizer::fit(cfg.clone(), &texts).unwrap();
+        let w = Vectorizer::from_parts(cfg, v.vocab().to_vec(), v.idf().to_vec()).unwrap();
+        for t in texts {
+            assert_eq!(v.transform_one(t), w.transform_one(t));
+        }
+    }
+}

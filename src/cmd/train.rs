@@ -1,8 +1,109 @@
-//! `stance train`.
+//! `stance train`: fit a tone model from labelled CSV files.
 
+use anyhow::{bail, Context};
+use stance::features::VectorizerConfig;
+use stance::model::data::{read_labelled, Columns};
+use stance::model::logistic::ClassWeight;
+use stance::model::train::{train, TrainOptions};
+use std::path::PathBuf;
+
+/// Trains with stratified k-fold cross-validation over a small grid of C
+/// values, prints the metrics, refits on every row with the best C and
+/// writes the model atomically (default file: model.stance).
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Labelled CSV files (UTF-8, with a header row).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Where to write the model.
+    #[arg(short, long, default_value = "model.stance")]
+    pub output: PathBuf,
+    #[arg(long, default_value = "text")]
+    pub text_col: String,
+    #[arg(long, default_value = "label")]
+    pub label_col: String,
+    /// Optional column of non-negative row weights.
+    #[arg(long)]
+    pub weight_col: Option<String>,
+    /// If given, every label must be one of these (comma-separated); a typo
+    /// in the data is then an error instead of a new class.
+    #[arg(long, value_delimiter = ',')]
+    pub labels: Option<Vec<String>>,
+    /// Cross-validation folds (0 or 1: no cross-validation, first C is used).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Inverse regularisation strengths to try (scikit-learn's C).
+    #[arg(long = "c", value_delimiter = ',', default_value = "1,3,10,30")]
+    pub c: Vec<f64>,
+    /// Longest word n-gram (1-3).
+    #[arg(long, default_value_t = 2)]
+    pub ngram_max: usize,
+    /// Minimum number of rows an n-gram must occur in.
+    #[arg(long, default_value_t = 1)]
+    pub min_df: usize,
+    /// Keep at most this many n-grams (most frequent).
+    #[arg(long)]
+    pub max_features: Option<usize>,
+    /// Weight counts by inverse document frequency.
+    #[arg(long)]
+    pub tfidf: bool,
+    /// Do not scale rows to unit length.
+    #[arg(long)]
+    pub no_norm: bool,
+    /// Do not mark words after negators ("not", "never", "n't", ...) with NOT_.
+    #[arg(long)]
+    pub no_negation: bool,
+    /// Use presence (0/1) instead of counts.
+    #[arg(long)]
+    pub binary: bool,
+    /// `balanced` weighs rare labels up; `none` counts every row once.
+    #[arg(long, default_value = "balanced", value_parser = ["balanced", "none"])]
+    pub class_weight: String,
+    /// L-BFGS iteration cap.
+    #[arg(long, default_value_t = 500)]
+    pub max_iter: u64,
+    /// Print the result as JSON (cross-validation summary) on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<u8> {
-    anyhow::bail!("`stance train` is not built yet")
+pub fn run(a: Args) -> anyhow::Result<u8> {
+    let cols = Columns { text: a.text_col.clone(), label: a.label_col.clone(), weight: a.weight_col.clone() };
+    let (data, _) = read_labelled(&a.files, &cols, a.labels.as_deref(), false)?;
+    if data.texts.is_empty() {
+        bail!("no labelled rows in {}", a.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    let opts = TrainOptions {
+        vectorizer: VectorizerConfig {
+            ngram_max: a.ngram_max,
+            min_df: a.min_df,
+            max_features: a.max_features,
+            tfidf: a.tfidf,
+            l2_norm: !a.no_norm,
+            negation: !a.no_negation,
+            binary: a.binary,
+        },
+        c_grid: a.c.clone(),
+        folds: a.folds,
+        class_weight: if a.class_weight == "none" { ClassWeight::None } else { ClassWeight::Balanced },
+        max_iter: a.max_iter,
+    };
+    eprintln!("training on {} rows from {} file(s)", data.texts.len(), a.files.len());
+    let out = train(&data, &opts, |line| eprintln!("{line}"))?;
+    if let Some(cv) = &out.cv {
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(cv)?);
+        } else {
+            println!("cross-validation ({} folds) at the best C = {}:", cv.folds, cv.best_c);
+            print!("{}", cv.report.render());
+        }
+    }
+    out.model.save(&a.output).with_context(|| format!("saving the model to {}", a.output.display()))?;
+    eprintln!(
+        "wrote {} ({} labels, {} features)",
+        a.output.display(),
+        out.model.labels().len(),
+        out.model.vectorizer().n_features()
+    );
+    Ok(0)
 }

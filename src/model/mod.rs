@@ -1,1 +1,224 @@
-//! (being written)
+//! The tone model: a bag-of-words vectoriser plus a multinomial logistic
+//! regression, saved in a versioned, checksummed file.
+//!
+//! Scoring code only needs [`Model::builtin`] (or [`Model::load`]),
+//! [`Model::labels`] and [`Model::predict`]; training lives in [`train`],
+//! the optimiser in [`logistic`] and the file format in [`file`].
+
+pub mod data;
+pub mod file;
+pub mod logistic;
+pub mod train;
+
+use crate::atomic::AtomicFile;
+use crate::features::{Tokens, Vectorizer, VectorizerConfig};
+use anyhow::Context;
+use logistic::{argmax, softmax_in_place, ClassWeight, FittedLogistic};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The default model, trained from `labels/tone/*.csv` by
+/// `models/train-default.sh` and embedded so that a fresh install scores
+/// with no set-up.
+static BUILTIN_BYTES: &[u8] = include_bytes!("../../models/default.model");
+
+/// Everything about a model except its numbers: the JSON header of the file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// Class names in output order (sorted).
+    pub labels: Vec<String>,
+    pub n_features: u64,
+    pub vectorizer: VectorizerConfig,
+    pub training: TrainingInfo,
+}
+
+/// Where a model came from and how well it did in cross-validation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// SHA-256 (hex) of the training rows (text and label, in order).
+    pub data_sha256: String,
+    pub rows: u64,
+    /// Training files as given on the command line.
+    pub files: Vec<String>,
+    /// Rows per label, in label order.
+    pub label_counts: Vec<u64>,
+    /// Chosen inverse regularisation strength (scikit-learn's C).
+    pub c: f64,
+    pub class_weight: ClassWeight,
+    pub iterations: u64,
+    pub converged: bool,
+    /// Final mean-scaled training objective.
+    pub objective: f64,
+    /// Cross-validation results (absent when no CV was run).
+    pub cv: Option<crate::metrics::CvSummary>,
+    /// UTC date and time of training, ISO 8601.
+    pub date: String,
+    /// The stance version that trained it.
+    pub stance_version: String,
+}
+
+/// The numeric parts of a model as stored in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedParts {
+    pub vocab: Vec<String>,
+    pub idf: Vec<f64>,
+    /// Feature-major: `weights[j * k + c]`.
+    pub weights: Vec<f64>,
+    pub intercepts: Vec<f64>,
+}
+
+/// A loaded tone model. Immutable, `Send + Sync`: one instance serves every
+/// scoring thread.
+#[derive(Clone, Debug)]
+pub struct Model {
+    info: ModelInfo,
+    vectorizer: Vectorizer,
+    clf: FittedLogistic,
+}
+
+thread_local! {
+    /// Per-thread scratch space so that predicting a quote allocates only
+    /// its result.
+    static SCRATCH: RefCell<(Tokens, Vec<(u32, f64)>)> = RefCell::new((Tokens::default(), Vec::new()));
+}
+
+impl Model {
+    /// Assembles a model from a fitted vectoriser and classifier.
+    pub fn new(info: ModelInfo, vectorizer: Vectorizer, clf: FittedLogistic) -> anyhow::Result<Model> {
+        if info.labels.len() != clf.n_classes || vectorizer.n_features() != clf.n_features {
+            anyhow::bail!(
+                "inconsistent model: {} labels / {} classes, {} features / {} weights rows",
+                info.labels.len(),
+                clf.n_classes,
+                vectorizer.n_features(),
+                clf.n_features
+            );
+        }
+        Ok(Model { info, vectorizer, clf })
+    }
+
+    /// Reads and checks a model file.
+    pub fn load(path: &Path) -> anyhow::Result<Model> {
+        let bytes = std::fs::read(path).with_context(|| format!("reading model {}", path.display()))?;
+        Model::from_bytes(&bytes).with_context(|| format!("loading model {}", path.display()))
+    }
+
+    /// Parses a model from the bytes of a model file.
+    pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<Model> {
+        let (info, parts) = file::decode(bytes)?;
+        let vectorizer = Vectorizer::from_parts(info.vectorizer.clone(), parts.vocab, parts.idf)
+            .context("rebuilding the vocabulary")?;
+        let clf = FittedLogistic {
+            n_features: vectorizer.n_features(),
+            n_classes: info.labels.len(),
+            weights: parts.weights,
+            intercepts: parts.intercepts,
+            iterations: info.training.iterations,
+            converged: info.training.converged,
+            objective: info.training.objective,
+        };
+        Model::new(info, vectorizer, clf)
+    }
+
+    /// The model file's bytes.
+    pub fn to_bytes(&self) -> anyhow::Result<Vec<u8>> {
+        let parts = FittedParts {
+            vocab: self.vectorizer.vocab().to_vec(),
+            idf: self.vectorizer.idf().to_vec(),
+            weights: self.clf.weights.clone(),
+            intercepts: self.clf.intercepts.clone(),
+        };
+        file::encode(&self.info, &parts)
+    }
+
+    /// Writes the model atomically: a run killed midway leaves the old file.
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        let bytes = self.to_bytes()?;
+        let mut f = AtomicFile::create(path).with_context(|| format!("writing model {}", path.display()))?;
+        f.write_all(&bytes).with_context(|| format!("writing model {}", path.display()))?;
+        f.commit().with_context(|| format!("writing model {}", path.display()))
+    }
+
+    /// The model shipped inside the binary, parsed once.
+    pub fn builtin() -> &'static Model {
+        static MODEL: OnceLock<Model> = OnceLock::new();
+        MODEL.get_or_init(|| {
+            // The embedded bytes are checked by this crate's tests, so a
+            // failure here is a build defect, not bad user input.
+            Model::from_bytes(BUILTIN_BYTES).expect("the embedded default model is valid")
+        })
+    }
+
+    /// Class names, in the order of every probability vector.
+    pub fn labels(&self) -> &[String] {
+        &self.info.labels
+    }
+
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    pub fn vectorizer(&self) -> &Vectorizer {
+        &self.vectorizer
+    }
+
+    pub fn classifier(&self) -> &FittedLogistic {
+        &self.clf
+    }
+
+    /// Probability of each label for `text` (same order as [`Model::labels`]).
+    pub fn predict_proba(&self, text: &str) -> Vec<f64> {
+        SCRATCH.with(|s| {
+            let (tokens, row) = &mut *s.borrow_mut();
+            self.vectorizer.transform_into(text, tokens, row);
+            let mut z = vec![0.0; self.clf.n_classes];
+            for &(j, v) in row.iter() {
+                let k = self.clf.n_classes;
+                let w = &self.clf.weights[j as usize * k..j as usize * k + k];
+                for c in 0..k {
+                    z[c] += v * w[c];
+                }
+            }
+            for (zc, b) in z.iter_mut().zip(&self.clf.intercepts) {
+                *zc += b;
+            }
+            softmax_in_place(&mut z);
+            z
+        })
+    }
+
+    /// The most probable label's index and all probabilities.
+    pub fn predict(&self, text: &str) -> (usize, Vec<f64>) {
+        let p = self.predict_proba(text);
+        (argmax(&p), p)
+    }
+
+    /// The weight of feature `j` for class `c`.
+    pub fn weight(&self, j: usize, c: usize) -> f64 {
+        self.clf.weights[j * self.clf.n_classes + c]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_model_loads_and_predicts() {
+        let m = Model::builtin();
+        assert!(m.labels().len() >= 2);
+        let (i, p) = m.predict("We will never accept these lies and provocations!");
+        assert_eq!(p.len(), m.labels().len());
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        assert!(i < p.len());
+    }
+
+    #[test]
+    fn model_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Model>();
+    }
+}

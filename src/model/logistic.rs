@@ -1,0 +1,425 @@
+//! Sparse multinomial logistic regression with L2 regularisation, fitted by
+//! argmin's L-BFGS and exposed through linfa's `Fit` / `Predict` traits.
+//!
+//! The objective is mean-scaled so that tolerances mean the same thing for
+//! 500 rows and for 500,000:
+//!
+//! ```text
+//! L(W, b) = (1/n) Σᵢ sᵢ · CE(softmax(xᵢ W + b), yᵢ)  +  (λ/2) ‖W‖²,   λ = 1 / (C n)
+//! ```
+//!
+//! `C` is scikit-learn's inverse regularisation strength (its loss is exactly
+//! `C n · L`), so C values carry over from the baseline. linfa-logistic
+//! minimises the summed loss `Σ CE + (α/2)‖W‖²`, which is `n · L` when
+//! `α = 1/C` (a test checks the two agree). The intercept is not penalised.
+
+use crate::features::Csr;
+use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use linfa::dataset::DatasetBase;
+use linfa::traits::{Fit, PredictInplace};
+use ndarray::Array1;
+use std::cell::RefCell;
+
+/// Why training failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Linfa(#[from] linfa::Error),
+    #[error("invalid training parameters: {0}")]
+    Params(String),
+    #[error("the optimiser failed: {0}")]
+    Optimizer(String),
+}
+
+/// How much each class counts in the loss.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClassWeight {
+    /// Every row counts once.
+    #[default]
+    None,
+    /// Rows of class c count n / (k · n_c), as in scikit-learn, so that rare
+    /// labels are not drowned by common ones.
+    Balanced,
+}
+
+/// Hyper-parameters (linfa's "params" object: `Fit` turns them into a model).
+#[derive(Clone, Debug)]
+pub struct LogisticParams {
+    /// Inverse L2 strength, scikit-learn's `C`.
+    pub c: f64,
+    pub class_weight: ClassWeight,
+    /// Number of classes; targets must be below it. `None`: max target + 1.
+    pub n_classes: Option<usize>,
+    pub max_iter: u64,
+    /// Stop when the gradient's L2 norm (of the mean-scaled loss) is below this.
+    pub tol_grad: f64,
+    /// Stop when one iteration lowers the loss by less than this.
+    pub tol_cost: f64,
+    /// L-BFGS memory.
+    pub memory: usize,
+}
+
+impl Default for LogisticParams {
+    fn default() -> Self {
+        LogisticParams {
+            c: 1.0,
+            class_weight: ClassWeight::None,
+            n_classes: None,
+            max_iter: 500,
+            tol_grad: 1e-5,
+            tol_cost: 1e-10,
+            memory: 10,
+        }
+    }
+}
+
+/// A fitted model: weights stored feature-major (`weights[j * k + c]`), so a
+/// sparse row touches `k` adjacent numbers per non-zero.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedLogistic {
+    pub n_features: usize,
+    pub n_classes: usize,
+    pub weights: Vec<f64>,
+    pub intercepts: Vec<f64>,
+    /// L-BFGS iterations used.
+    pub iterations: u64,
+    /// Whether a tolerance was met (rather than the iteration cap).
+    pub converged: bool,
+    /// The final value of the mean-scaled objective.
+    pub objective: f64,
+}
+
+impl FittedLogistic {
+    /// Class scores (logits) of one sparse row, written into `z`.
+    #[inline]
+    pub fn decision_into(&self, idx: &[u32], val: &[f64], z: &mut [f64]) {
+        let k = self.n_classes;
+        z.copy_from_slice(&self.intercepts);
+        for (&j, &v) in idx.iter().zip(val) {
+            let w = &self.weights[j as usize * k..j as usize * k + k];
+            for c in 0..k {
+                z[c] += v * w[c];
+            }
+        }
+    }
+
+    /// Class probabilities of one sparse row.
+    pub fn proba_row(&self, idx: &[u32], val: &[f64]) -> Vec<f64> {
+        let mut z = vec![0.0; self.n_classes];
+        self.decision_into(idx, val, &mut z);
+        softmax_in_place(&mut z);
+        z
+    }
+
+    /// Probabilities for every row of `x`, one `Vec` per row.
+    pub fn predict_proba(&self, x: &Csr) -> Vec<Vec<f64>> {
+        (0..x.n_rows())
+            .map(|i| {
+                let (idx, val) = x.row(i);
+                self.proba_row(idx, val)
+            })
+            .collect()
+    }
+}
+
+/// Turns logits into probabilities (stable: subtracts the maximum).
+pub fn softmax_in_place(z: &mut [f64]) {
+    let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let mut s = 0.0;
+    for v in z.iter_mut() {
+        *v = (*v - m).exp();
+        s += *v;
+    }
+    for v in z.iter_mut() {
+        *v /= s;
+    }
+}
+
+/// Index of the largest value (the first one on ties, so it is deterministic).
+pub fn argmax(p: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &v) in p.iter().enumerate() {
+        if v > p[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The optimisation problem argmin sees.
+struct Problem<'a> {
+    x: &'a Csr,
+    y: &'a [usize],
+    /// Per-row weight divided by n (class weight × row weight / n).
+    s: Vec<f64>,
+    k: usize,
+    lambda: f64,
+    /// argmin asks for the cost and the gradient at the same point; both
+    /// come from one pass over the data, so the last pass is remembered.
+    cache: RefCell<Option<(Array1<f64>, f64, Array1<f64>)>>,
+}
+
+impl Problem<'_> {
+    fn eval(&self, theta: &Array1<f64>) -> (f64, Array1<f64>) {
+        if let Some((p, c, g)) = &*self.cache.borrow() {
+            if p == theta {
+                return (*c, g.clone());
+            }
+        }
+        let (cost, grad) = self.compute(theta.as_slice().expect("contiguous parameters"));
+        let grad = Array1::from(grad);
+        *self.cache.borrow_mut() = Some((theta.clone(), cost, grad.clone()));
+        (cost, grad)
+    }
+
+    fn compute(&self, theta: &[f64]) -> (f64, Vec<f64>) {
+        let k = self.k;
+        let nf = self.x.n_cols;
+        let (w, b) = theta.split_at(nf * k);
+        let mut grad = vec![0.0; theta.len()];
+        let mut loss = 0.0;
+        let mut z = vec![0.0; k];
+        for i in 0..self.x.n_rows() {
+            let (idx, val) = self.x.row(i);
+            z.copy_from_slice(b);
+            for (&j, &v) in idx.iter().zip(val) {
+                let wj = &w[j as usize * k..j as usize * k + k];
+                for c in 0..k {
+                    z[c] += v * wj[c];
+                }
+            }
+            let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let sum: f64 = z.iter().map(|v| (v - m).exp()).sum();
+            let lse = m + sum.ln();
+            let s = self.s[i];
+            loss += s * (lse - z[self.y[i]]);
+            // z becomes s · (p - onehot): the derivative of the row's loss.
+            for c in 0..k {
+                z[c] = s * (z[c] - lse).exp();
+            }
+            z[self.y[i]] -= s;
+            let (gw, gb) = grad.split_at_mut(nf * k);
+            for c in 0..k {
+                gb[c] += z[c];
+            }
+            for (&j, &v) in idx.iter().zip(val) {
+                let gj = &mut gw[j as usize * k..j as usize * k + k];
+                for c in 0..k {
+                    gj[c] += v * z[c];
+                }
+            }
+        }
+        let mut reg = 0.0;
+        for (g, &wv) in grad[..nf * k].iter_mut().zip(w) {
+            reg += wv * wv;
+            *g += self.lambda * wv;
+        }
+        (loss + 0.5 * self.lambda * reg, grad)
+    }
+}
+
+impl CostFunction for Problem<'_> {
+    type Param = Array1<f64>;
+    type Output = f64;
+    fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
+        Ok(self.eval(p).0)
+    }
+}
+
+impl Gradient for Problem<'_> {
+    type Param = Array1<f64>;
+    type Gradient = Array1<f64>;
+    fn gradient(&self, p: &Self::Param) -> Result<Array1<f64>, argmin::core::Error> {
+        Ok(self.eval(p).1)
+    }
+}
+
+impl LogisticParams {
+    /// The mean-scaled objective of `theta = [W (feature-major), b]` on a
+    /// dataset; for tests and diagnostics.
+    pub fn objective(&self, x: &Csr, y: &[usize], theta: &[f64]) -> f64 {
+        let k = self.n_classes.unwrap_or_else(|| y.iter().max().map_or(1, |m| m + 1));
+        let p = self.problem(x, y, None, k);
+        p.compute(theta).0
+    }
+
+    fn problem<'a>(&self, x: &'a Csr, y: &'a [usize], row_w: Option<&[f32]>, k: usize) -> Problem<'a> {
+        let n = y.len().max(1) as f64;
+        let mut counts = vec![0usize; k];
+        for &c in y {
+            counts[c] += 1;
+        }
+        let s = y
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let cw = match self.class_weight {
+                    ClassWeight::None => 1.0,
+                    ClassWeight::Balanced => n / (k as f64 * counts[c] as f64),
+                };
+                let rw = row_w.map_or(1.0, |w| w[i] as f64);
+                cw * rw / n
+            })
+            .collect();
+        Problem { x, y, s, k, lambda: 1.0 / (self.c * n), cache: RefCell::new(None) }
+    }
+}
+
+impl Fit<Csr, Array1<usize>, TrainError> for LogisticParams {
+    type Object = FittedLogistic;
+
+    fn fit(&self, ds: &DatasetBase<Csr, Array1<usize>>) -> Result<FittedLogistic, TrainError> {
+        let x = &ds.records;
+        let y = ds.targets.as_slice().ok_or_else(|| TrainError::Params("targets must be contiguous".into()))?;
+        if y.len() != x.n_rows() {
+            return Err(TrainError::Params(format!("{} targets for {} rows", y.len(), x.n_rows())));
+        }
+        if y.is_empty() {
+            return Err(TrainError::Linfa(linfa::Error::NotEnoughSamples));
+        }
+        if !(self.c > 0.0 && self.c.is_finite()) {
+            return Err(TrainError::Params(format!("C must be a positive number, not {}", self.c)));
+        }
+        let k = self.n_classes.unwrap_or_else(|| y.iter().max().map_or(1, |m| m + 1));
+        if let Some(&bad) = y.iter().find(|&&c| c >= k) {
+            return Err(TrainError::Params(format!("target {bad} is not below the {k} classes")));
+        }
+        let row_w = ds.weights();
+        if let Some(w) = row_w {
+            if w.len() != y.len() || w.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(TrainError::Params("row weights must be finite, non-negative, one per row".into()));
+            }
+        }
+        let problem = self.problem(x, y, row_w, k);
+        let init = Array1::zeros(x.n_cols * k + k);
+        let linesearch = MoreThuenteLineSearch::new();
+        let solver = LBFGS::new(linesearch, self.memory)
+            .with_tolerance_grad(self.tol_grad)
+            .and_then(|s| s.with_tolerance_cost(self.tol_cost))
+            .map_err(|e| TrainError::Params(e.to_string()))?;
+        let res = Executor::new(problem, solver)
+            .configure(|s| s.param(init).max_iters(self.max_iter))
+            .run()
+            .map_err(|e| TrainError::Optimizer(e.to_string()))?;
+        let mut state = res.state;
+        let iterations = state.get_iter();
+        let converged = matches!(state.get_termination_reason(), Some(TerminationReason::SolverConverged));
+        let objective = state.get_best_cost();
+        let theta = state
+            .take_best_param()
+            .ok_or_else(|| TrainError::Optimizer("L-BFGS returned no parameters".into()))?
+            .to_vec();
+        let weights = theta[..x.n_cols * k].to_vec();
+        let intercepts = theta[x.n_cols * k..].to_vec();
+        Ok(FittedLogistic { n_features: x.n_cols, n_classes: k, weights, intercepts, iterations, converged, objective })
+    }
+}
+
+impl PredictInplace<Csr, Array1<usize>> for FittedLogistic {
+    fn predict_inplace(&self, x: &Csr, y: &mut Array1<usize>) {
+        let mut z = vec![0.0; self.n_classes];
+        for i in 0..x.n_rows() {
+            let (idx, val) = x.row(i);
+            self.decision_into(idx, val, &mut z);
+            y[i] = argmax(&z);
+        }
+    }
+
+    fn default_target(&self, x: &Csr) -> Array1<usize> {
+        Array1::zeros(x.n_rows())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linfa::traits::Predict;
+    use ndarray::{array, Array2};
+
+    fn toy() -> (Array2<f64>, Array1<usize>) {
+        let x = array![
+            [1.0, 0.0, 0.5],
+            [0.9, 0.1, 0.0],
+            [0.0, 1.0, 0.2],
+            [0.1, 0.8, 0.0],
+            [0.0, 0.1, 1.0],
+            [0.2, 0.0, 0.9],
+            [0.5, 0.5, 0.0],
+            [0.0, 0.4, 0.6],
+        ];
+        (x, array![0, 0, 1, 1, 2, 2, 0, 2])
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let (x, y) = toy();
+        let x = Csr::from_dense(&x);
+        let params = LogisticParams { c: 0.7, class_weight: ClassWeight::Balanced, ..Default::default() };
+        let p = params.problem(&x, y.as_slice().unwrap(), None, 3);
+        let theta: Vec<f64> = (0..12).map(|i| ((i * 7 % 5) as f64 - 2.0) / 3.0).collect();
+        let (_, g) = p.compute(&theta);
+        for i in 0..theta.len() {
+            let mut a = theta.clone();
+            let mut b = theta.clone();
+            a[i] += 1e-6;
+            b[i] -= 1e-6;
+            let fd = (p.compute(&a).0 - p.compute(&b).0) / 2e-6;
+            assert!((fd - g[i]).abs() < 1e-6, "coordinate {i}: {fd} vs {}", g[i]);
+        }
+    }
+
+    #[test]
+    fn fits_separable_classes_and_predicts_through_linfa() {
+        let (x, y) = toy();
+        let ds = DatasetBase::new(Csr::from_dense(&x), y.clone());
+        let m = LogisticParams { c: 10.0, ..Default::default() }.fit(&ds).unwrap();
+        assert!(m.converged, "did not converge in {} iterations", m.iterations);
+        let pred: Array1<usize> = m.predict(&ds);
+        assert_eq!(pred, y);
+        for p in m.predict_proba(&ds.records) {
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn same_objective_and_predictions_as_linfa_logistic() {
+        use linfa_logistic::MultiLogisticRegression;
+        let (x, y) = toy();
+        let n = y.len() as f64;
+        let c = 2.0;
+        let ours = LogisticParams { c, tol_grad: 1e-9, tol_cost: 0.0, max_iter: 1000, ..Default::default() }
+            .fit(&DatasetBase::new(Csr::from_dense(&x), y.clone()))
+            .unwrap();
+        let theirs = MultiLogisticRegression::default()
+            .alpha(1.0 / c)
+            .gradient_tolerance(1e-9)
+            .max_iterations(1000)
+            .fit(&linfa::Dataset::new(x.clone(), y.clone()))
+            .unwrap();
+        // Their parameters as our feature-major vector.
+        let (w, b) = (theirs.params(), theirs.intercept());
+        let mut theta: Vec<f64> = Vec::new();
+        for j in 0..3 {
+            for c in 0..3 {
+                theta.push(w[[j, c]]);
+            }
+        }
+        theta.extend(b.iter());
+        let params = LogisticParams { c, ..Default::default() };
+        let theirs_obj = params.objective(&Csr::from_dense(&x), y.as_slice().unwrap(), &theta);
+        let ours_obj = ours.objective;
+        assert!((ours_obj - theirs_obj).abs() < 1e-7, "ours {ours_obj} vs linfa {theirs_obj} (×n: {})", theirs_obj * n);
+        let their_pred = theirs.predict(&x);
+        let our_pred: Array1<usize> = ours.predict(&DatasetBase::new(Csr::from_dense(&x), y.clone()));
+        assert_eq!(our_pred, their_pred);
+        let tp = theirs.predict_probabilities(&x);
+        for (i, p) in ours.predict_proba(&Csr::from_dense(&x)).iter().enumerate() {
+            for c in 0..3 {
+                assert!((p[c] - tp[[i, c]]).abs() < 1e-4, "row {i} class {c}: {} vs {}", p[c], tp[[i, c]]);
+            }
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Training: cross-validated choice of C, then a refit on all rows.
+//!
+//! Cross-validation fits the vectoriser inside each fold on that fold's
+//! training rows only, so the figures it reports are what a user sees on
+//! new text (held-out n-grams are as unknown as they will be in use).
+
+use super::logistic::{argmax, ClassWeight, LogisticParams};
+use super::{Model, ModelInfo, TrainingInfo};
+use crate::features::{Vectorizer, VectorizerConfig};
+use crate::metrics::{Confusion, CvSummary, GridPoint};
+use anyhow::{bail, Context};
+use linfa::dataset::DatasetBase;
+use linfa::traits::Fit;
+use ndarray::Array1;
+use sha2::{Digest, Sha256};
+
+/// Labelled rows, already read and checked.
+#[derive(Clone, Debug, Default)]
+pub struct TrainData {
+    pub texts: Vec<String>,
+    pub labels: Vec<String>,
+    /// Optional per-row weights.
+    pub weights: Option<Vec<f32>>,
+    /// Where the rows came from (recorded in the model).
+    pub files: Vec<String>,
+}
+
+/// Settings for [`train`].
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    pub vectorizer: VectorizerConfig,
+    /// Candidate C values; with one value and no folds, no search is made.
+    pub c_grid: Vec<f64>,
+    /// Cross-validation folds (0 or 1: none).
+    pub folds: usize,
+    pub class_weight: ClassWeight,
+    pub max_iter: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            vectorizer: VectorizerConfig::default(),
+            c_grid: vec![1.0, 3.0, 10.0, 30.0],
+            folds: 5,
+            class_weight: ClassWeight::Balanced,
+            max_iter: 500,
+        }
+    }
+}
+
+/// Fold number (0..k) of every row: rows of each label are dealt round-robin
+/// in a fixed pseudo-random order, so every fold gets its share of every
+/// label and the split is the same on every run.
+pub fn stratified_folds(y: &[usize], n_classes: usize, k: usize) -> Vec<usize> {
+    let mut folds = vec![0; y.len()];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    for c in 0..n_classes {
+        let mut rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] == c).collect();
+        // Fisher–Yates with a fixed xorshift seed.
+        for i in (1..rows.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            rows.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        for (pos, &r) in rows.iter().enumerate() {
+            folds[r] = (pos + c) % k;
+        }
+    }
+    folds
+}
+
+/// Hash of the training rows, so a model records exactly what it learnt from.
+pub fn data_sha256(data: &TrainData) -> String {
+    let mut h = Sha256::new();
+    for (t, l) in data.texts.iter().zip(&data.labels) {
+        h.update(t.as_bytes());
+        h.update([0x1f]);
+        h.update(l.as_bytes());
+        h.update([0x1e]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Current UTC time as ISO 8601, without a date crate.
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+/// What [`train`] produced besides the model, for printing.
+#[derive(Debug)]
+pub struct TrainOutcome {
+    pub model: Model,
+    pub cv: Option<CvSummary>,
+}
+
+fn fit_one(
+    texts: &[&str],
+    y: &[usize],
+    w: Option<&[f32]>,
+    k: usize,
+    c: f64,
+    opts: &TrainOptions,
+) -> anyhow::Result<(Vectorizer, super::logistic::FittedLogistic)> {
+    let vec = Vectorizer::fit(opts.vectorizer.clone(), texts)?;
+    let x = vec.transform(texts);
+    let mut ds = DatasetBase::new(x, Array1::from(y.to_vec()));
+    if let Some(w) = w {
+        ds = ds.with_weights(Array1::from(w.to_vec()));
+    }
+    let params = LogisticParams {
+        c,
+        class_weight: opts.class_weight,
+        n_classes: Some(k),
+        max_iter: opts.max_iter,
+        ..Default::default()
+    };
+    let clf = params.fit(&ds).with_context(|| format!("fitting the model with C = {c}"))?;
+    Ok((vec, clf))
+}
+
+/// Cross-validates over the C grid (if asked), refits on all rows with the
+/// best C and returns the model. `log` receives progress lines.
+pub fn train(data: &TrainData, opts: &TrainOptions, mut log: impl FnMut(&str)) -> anyhow::Result<TrainOutcome> {
+    if data.texts.len() != data.labels.len() {
+        bail!("{} texts but {} labels", data.texts.len(), data.labels.len());
+    }
+    if opts.c_grid.is_empty() {
+        bail!("no C value to try");
+    }
+    if let Some(c) = opts.c_grid.iter().find(|c| !(**c > 0.0 && c.is_finite())) {
+        bail!("C must be a positive number, not {c}");
+    }
+    let mut labels: Vec<String> = data.labels.clone();
+    labels.sort();
+    labels.dedup();
+    if labels.len() < 2 {
+        bail!(
+            "training needs at least two different labels, found {}: {}",
+            labels.len(),
+            labels.first().map_or("none".to_string(), |l| format!("only {l:?}"))
+        );
+    }
+    let k = labels.len();
+    let y: Vec<usize> = data.labels.iter().map(|l| labels.binary_search(l).expect("label in set")).collect();
+    let texts: Vec<&str> = data.texts.iter().map(|s| s.as_str()).collect();
+    let weights = data.weights.as_deref();
+
+    let mut cv = None;
+    let mut best_c = opts.c_grid[0];
+    if opts.folds >= 2 {
+        if opts.folds > texts.len() {
+            bail!("{} folds need at least as many rows, found {}", opts.folds, texts.len());
+        }
+        let folds = stratified_folds(&y, k, opts.folds);
+        let mut grid = Vec::new();
+        let mut best: Option<(f64, f64, Confusion)> = None;
+        for &c in &opts.c_grid {
+            let mut conf = Confusion::new(&labels);
+            for f in 0..opts.folds {
+                let tr: Vec<usize> = (0..texts.len()).filter(|&i| folds[i] != f).collect();
+                let te: Vec<usize> = (0..texts.len()).filter(|&i| folds[i] == f).collect();
+                let tr_texts: Vec<&str> = tr.iter().map(|&i| texts[i]).collect();
+                let tr_y: Vec<usize> = tr.iter().map(|&i| y[i]).collect();
+                let tr_w: Option<Vec<f32>> = weights.map(|w| tr.iter().map(|&i| w[i]).collect());
+                let (vec, clf) = fit_one(&tr_texts, &tr_y, tr_w.as_deref(), k, c, opts)?;
+                let te_texts: Vec<&str> = te.iter().map(|&i| texts[i]).collect();
+                let x = vec.transform(&te_texts);
+                for (p, &i) in clf.predict_proba(&x).iter().zip(&te) {
+                    conf.add(y[i], argmax(p));
+                }
+            }
+            let (acc, f1) = (conf.accuracy(), conf.macro_f1());
+            log(&format!("C = {c:<8} {}-fold CV: accuracy {acc:.4}, macro-F1 {f1:.4}", opts.folds));
+            grid.push(GridPoint { c, accuracy: acc, macro_f1: f1 });
+            // Strictly better only: on ties the first (smaller, more
+            // regularised) C in the grid order wins.
+            if best.as_ref().map_or(true, |b| f1 > b.1) {
+                best = Some((c, f1, conf));
+            }
+        }
+        let (c, _, conf) = best.expect("grid is not empty");
+        best_c = c;
+        cv = Some(CvSummary { folds: opts.folds, grid, best_c: c, report: conf.report() });
+    }
+
+    let (vec, clf) = fit_one(&texts, &y, weights, k, best_c, opts)?;
+    log(&format!(
+        "refit on all {} rows with C = {best_c}: {} features, {} L-BFGS iterations, {}",
+        texts.len(),
+        vec.n_features(),
+        clf.iterations,
+        if clf.converged { "converged" } else { "NOT converged (raise --max-iter)" }
+    ));
+    let mut label_counts = vec![0u64; k];
+    for &c in &y {
+        label_counts[c] += 1;
+    }
+    let info = ModelInfo {
+        labels,
+        n_features: vec.n_features() as u64,
+        vectorizer: opts.vectorizer.clone(),
+        training: TrainingInfo {
+            data_sha256: data_sha256(data),
+            rows: texts.len() as u64,
+            files: data.files.clone(),
+            label_counts,
+            c: best_c,
+            class_weight: opts.class_weight,
+            iterations: clf.iterations,
+            converged: clf.converged,
+            objective: clf.objective,
+            cv: cv.clone(),
+            date: now_utc(),
+            stance_version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+    };
+    Ok(TrainOutcome { model: Model::new(info, vec, clf)?, cv })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data() -> TrainData {
+        let mut d = TrainData::default();
+        let rows = [
+            ("They lied and they provoked this war", "accusatory"),
+            ("Their aggression is a crime", "accusatory"),
+            ("We blame them for the attacks", "accusatory"),
+            ("We are ready to talk and find peace", "conciliatory"),
+            ("We welcome the dialogue", "conciliatory"),
+            ("Cooperation is possible and we want it", "conciliatory"),
+            ("The meeting is on Tuesday", "neutral"),
+            ("The delegation arrived in Geneva", "neutral"),
+            ("Talks will take place next week", "neutral"),
+        ];
+        for (t, l) in rows {
+            d.texts.push(t.into());
+            d.labels.push(l.into());
+        }
+        d
+    }
+
+    #[test]
+    fn folds_are_stratified_and_stable() {
+        let y = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2];
+        let f = stratified_folds(&y, 3, 2);
+        assert_eq!(f, stratified_folds(&y, 3, 2));
+        for c in 0..3 {
+            for fold in 0..2 {
+                let n = (0..y.len()).filter(|&i| y[i] == c && f[i] == fold).count();
+                let total = y.iter().filter(|&&v| v == c).count();
+                assert!(n == total / 2 || n == total.div_ceil(2));
+            }
+        }
+    }
+
+    #[test]
+    fn trains_with_cv_and_round_trips_through_the_file_format() {
+        let opts = TrainOptions { folds: 3, c_grid: vec![1.0, 10.0], ..Default::default() };
+        let out = train(&data(), &opts, |_| {}).unwrap();
+        let cv = out.cv.unwrap();
+        assert_eq!(cv.grid.len(), 2);
+        assert_eq!(cv.report.rows, 9);
+        let m = out.model;
+        assert_eq!(m.labels(), ["accusatory", "conciliatory", "neutral"]);
+        let bytes = m.to_bytes().unwrap();
+        let back = Model::from_bytes(&bytes).unwrap();
+        for t in ["they lied", "we want peace", "", "unrelated words entirely"] {
+            assert_eq!(m.predict_proba(t), back.predict_proba(t));
+        }
+        assert_eq!(back.info(), m.info());
+        assert_eq!(m.predict("They lied, a crime and aggression").0, 0);
+    }
+
+    #[test]
+    fn single_label_is_refused() {
+        let mut d = data();
+        d.labels.iter_mut().for_each(|l| *l = "neutral".into());
+        let e = train(&d, &TrainOptions::default(), |_| {}).unwrap_err().to_string();
+        assert!(e.contains("two different labels"), "{e}");
+    }
+
+    #[test]
+    fn iso_date_is_well_formed() {
+        let d = now_utc();
+        assert_eq!(d.len(), 20);
+        assert!(d.starts_with("20") && d.ends_with('Z'));
+    }
+}
