@@ -1,1 +1,451 @@
-//! (being written)
+//! Near-duplicate articles and their repeated quotes.
+//!
+//! News corpora carry the same wire story many times: reprinted verbatim,
+//! trimmed, or rewritten in other words (seeds 001 and 003 are one Reuters
+//! story told twice). Counting its quotes once per reprint would let one
+//! statement weigh as much as the number of outlets that ran it, so the score
+//! rows mark every repeated quote with `duplicate_of` = `doc:quote` of its
+//! first occurrence in input order, and tables skip marked rows by default.
+//!
+//! Why not word 5-gram shingles: a rewrite shares almost no 5-grams with its
+//! source (seeds 001/003 share 1.8 % of them, about as many as unrelated
+//! articles on the same topic), while it keeps the names, numbers and content
+//! words. So an article's features are its capitalised words and numbers plus
+//! the 5-letter stems of its longer lower-case words; on the seeds the set
+//! Jaccard of 001/003 is 0.35 and no other pair exceeds 0.17.
+//!
+//! The work splits in two so that scoring can stay parallel and streaming:
+//! [`sketch`] runs per article on any thread and returns a [`Sketch`] (a
+//! 32-value MinHash of the feature set and a small stem set per quote); the
+//! [`Index`] then takes sketches one at a time in input order. The index keeps
+//! only the compact signatures (about 350 bytes per article plus 40 per quote),
+//! never the texts, and finds candidates through LSH bands rather than by
+//! comparing with every earlier article.
+
+use crate::extract::Quote;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// MinHash values per article.
+const K: usize = 32;
+/// LSH bands of `ROWS` values each; with 16 bands of 2 an article pair at
+/// Jaccard 0.35 becomes a candidate with probability 0.88, at 0.5 with 0.99.
+const ROWS: usize = 2;
+const BANDS: usize = K / ROWS;
+/// Estimated Jaccard from which two articles are the same story (see the
+/// module doc for the figures this sits between).
+const DOC_THRESHOLD: f64 = 0.25;
+/// Quote stems kept per quote (the smallest hashes: a bottom-k sketch).
+const QUOTE_STEMS: usize = 24;
+/// Share of the smaller quote's stems the other must contain to be the same
+/// statement, once the articles are known to be the same story.
+const QUOTE_CONTAINMENT: f64 = 0.5;
+
+/// Words that are long enough to pass the length filter but say nothing
+/// about the story.
+const STOP: &[&str] = &[
+    "about", "after", "also", "been", "before", "being", "could", "does", "from", "have", "into",
+    "just", "many", "more", "most", "much", "only", "other", "over", "said", "says", "some",
+    "such", "than", "that", "their", "them", "then", "there", "these", "they", "this", "those",
+    "told", "very", "were", "what", "when", "where", "which", "while", "will", "with", "would",
+];
+
+/// What the index needs to know about one article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sketch {
+    sig: [u32; K],
+    quotes: Vec<QuoteSketch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct QuoteSketch {
+    /// The quote's number in its article.
+    quote: usize,
+    /// Hash of the canonical speaker; 0 when unattributed.
+    speaker: u16,
+    /// Sorted, distinct 16-bit stem hashes.
+    stems: Vec<u16>,
+}
+
+/// 64-bit FNV-1a step: fixed across runs and platforms, unlike `RandomState`,
+/// so duplicate marks never change between runs.
+#[inline]
+fn fnv(h: u64, b: u8) -> u64 {
+    (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+}
+const FNV0: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// A strong 64-bit mixer (splitmix64 finaliser) to turn one feature hash
+/// into K independent-looking ones.
+#[inline]
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Calls `f(hash, is_name)` for each feature word of `text`: capitalised words
+/// and numbers (whole, lower-cased, tagged as names), and otherwise the first
+/// five letters of lower-case words longer than three letters that are not
+/// stop words. Hashes lower-case chars as it goes; no allocation.
+fn for_each_feature(text: &str, mut f: impl FnMut(u64)) {
+    let mut word = String::new();
+    let flush = |word: &mut String, f: &mut dyn FnMut(u64)| {
+        if word.is_empty() {
+            return;
+        }
+        let first = word.chars().next().unwrap_or(' ');
+        let is_name = first.is_uppercase() || first.is_ascii_digit();
+        let mut h = FNV0;
+        if is_name {
+            h = fnv(h, b'#');
+            for c in word.chars().flat_map(char::to_lowercase) {
+                let mut buf = [0u8; 4];
+                for &b in c.encode_utf8(&mut buf).as_bytes() {
+                    h = fnv(h, b);
+                }
+            }
+            f(h);
+        } else if word.chars().count() > 3 && !STOP.contains(&word.as_str()) {
+            for c in word.chars().take(5) {
+                let mut buf = [0u8; 4];
+                for &b in c.encode_utf8(&mut buf).as_bytes() {
+                    h = fnv(h, b);
+                }
+            }
+            f(h);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut f);
+        }
+    }
+    flush(&mut word, &mut f);
+}
+
+/// Stem hashes of one quote's text, lower-cased so that a quote opening a
+/// sentence matches the same words mid-sentence.
+fn quote_stems(text: &str) -> Vec<u16> {
+    let lower = text.to_lowercase();
+    let mut v = Vec::new();
+    for_each_feature(&lower, |h| v.push((mix(h) >> 48) as u16));
+    v.sort_unstable();
+    v.dedup();
+    v.truncate(QUOTE_STEMS);
+    v
+}
+
+fn speaker_hash(speaker: Option<&str>) -> u16 {
+    match speaker {
+        None => 0,
+        Some(s) => {
+            let h = s.bytes().fold(FNV0, fnv);
+            ((mix(h) >> 48) as u16).max(1)
+        }
+    }
+}
+
+/// Sketches one article from its text and its extracted quote parts (parts of
+/// one quote are joined). Pure and thread-safe: call it on any thread.
+pub fn sketch(text: &str, quotes: &[Quote]) -> Sketch {
+    let mut feats = Vec::new();
+    for_each_feature(text, |h| feats.push(h));
+    feats.sort_unstable();
+    feats.dedup();
+    let mut sig = [u32::MAX; K];
+    for &h in &feats {
+        for (i, slot) in sig.iter_mut().enumerate() {
+            let v = (mix(h ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 32) as u32;
+            if v < *slot {
+                *slot = v;
+            }
+        }
+    }
+    let mut qs: Vec<QuoteSketch> = Vec::new();
+    let mut joined = String::new();
+    for (i, q) in quotes.iter().enumerate() {
+        joined.push_str(&q.text);
+        joined.push(' ');
+        let last = quotes.get(i + 1).is_none_or(|n| n.quote != q.quote);
+        if last {
+            qs.push(QuoteSketch {
+                quote: q.quote,
+                speaker: speaker_hash(q.speaker.as_deref()),
+                stems: quote_stems(&joined),
+            });
+            joined.clear();
+        }
+    }
+    Sketch { sig, quotes: qs }
+}
+
+/// Identity hasher for keys that are already good 64-bit hashes.
+#[derive(Default)]
+struct IdHasher(u64);
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = fnv(self.0, b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// One quote remembered by the index, with the first occurrence it stands for.
+struct QuoteEntry {
+    stems_start: u32,
+    stems_len: u8,
+    speaker: u16,
+    /// The first occurrence: itself, or what it duplicates.
+    origin_doc: u32,
+    origin_quote: u32,
+}
+
+/// The repeated quotes of one article, as found by [`Index::add`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// The earliest earlier article judged the same story, if any.
+    pub same_story_as: Option<String>,
+    /// `(quote number, "doc:quote" of its first occurrence)`, in quote order.
+    pub repeats: Vec<(usize, String)>,
+}
+
+impl Verdict {
+    /// The `duplicate_of` value for quote number `quote`.
+    pub fn duplicate_of(&self, quote: usize) -> Option<&str> {
+        self.repeats.iter().find(|(q, _)| *q == quote).map(|(_, d)| d.as_str())
+    }
+}
+
+/// The signatures of every article seen so far, in input order.
+#[derive(Default)]
+pub struct Index {
+    sigs: Vec<[u32; K]>,
+    names: String,
+    name_ends: Vec<u32>,
+    doc_quotes: Vec<u32>,
+    quotes: Vec<QuoteEntry>,
+    stems: Vec<u16>,
+    bands: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
+}
+
+fn band_key(band: usize, sig: &[u32; K]) -> u64 {
+    let mut h = mix(band as u64 + 1);
+    for &v in &sig[band * ROWS..(band + 1) * ROWS] {
+        h = mix(h ^ v as u64);
+    }
+    h
+}
+
+fn containment(a: &[u16], b: &[u16]) -> (usize, f64) {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let small = a.len().min(b.len());
+    (n, if small == 0 { 0.0 } else { n as f64 / small as f64 })
+}
+
+impl Index {
+    pub fn new() -> Index {
+        Index::default()
+    }
+
+    /// Number of articles added.
+    pub fn len(&self) -> usize {
+        self.sigs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sigs.is_empty()
+    }
+
+    fn name(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.name_ends[i - 1] as usize };
+        &self.names[start..self.name_ends[i] as usize]
+    }
+
+    /// Adds the next article in input order and reports which of its quotes
+    /// repeat a quote of an earlier article telling the same story.
+    pub fn add(&mut self, doc: &str, sk: &Sketch) -> Verdict {
+        let me = self.sigs.len() as u32;
+        // Candidates through the bands, then the estimated Jaccard on the
+        // whole signature; earliest first.
+        let mut cands: Vec<u32> = Vec::new();
+        for b in 0..BANDS {
+            if let Some(&d) = self.bands.get(&band_key(b, &sk.sig)) {
+                if !cands.contains(&d) {
+                    cands.push(d);
+                }
+            }
+        }
+        cands.retain(|&d| {
+            let other = &self.sigs[d as usize];
+            let same = other.iter().zip(sk.sig.iter()).filter(|(a, b)| a == b).count();
+            same as f64 / K as f64 >= DOC_THRESHOLD
+        });
+        cands.sort_unstable();
+
+        let mut origins: Vec<(usize, (u32, u32))> = Vec::new();
+        for q in &sk.quotes {
+            // The best-contained quote of the same speaker among the same-story
+            // articles; ties go to the earliest first occurrence.
+            let mut best: Option<(f64, usize, (u32, u32))> = None;
+            for &d in &cands {
+                let lo = self.doc_quotes[d as usize] as usize;
+                let hi = self.doc_quotes.get(d as usize + 1).map_or(self.quotes.len(), |&x| x as usize);
+                for e in &self.quotes[lo..hi] {
+                    if q.speaker != 0 && e.speaker != 0 && q.speaker != e.speaker {
+                        continue;
+                    }
+                    let es = &self.stems[e.stems_start as usize..e.stems_start as usize + e.stems_len as usize];
+                    let (n, c) = containment(&q.stems, es);
+                    if c < QUOTE_CONTAINMENT || n < 2.min(q.stems.len()).max(1) {
+                        continue;
+                    }
+                    let origin = (e.origin_doc, e.origin_quote);
+                    let better = match best {
+                        None => true,
+                        Some((bc, bn, bo)) => c > bc || (c == bc && (n > bn || (n == bn && origin < bo))),
+                    };
+                    if better {
+                        best = Some((c, n, origin));
+                    }
+                }
+            }
+            if let Some((_, _, origin)) = best {
+                origins.push((q.quote, origin));
+            }
+        }
+        let verdict = Verdict {
+            same_story_as: cands.first().map(|&d| self.name(d).to_string()),
+            repeats: origins.iter().map(|&(q, (od, oq))| (q, format!("{}:{}", self.name(od), oq))).collect(),
+        };
+
+        // Remember this article.
+        self.doc_quotes.push(self.quotes.len() as u32);
+        for q in &sk.quotes {
+            let origin = origins.iter().find(|(n, _)| *n == q.quote).map(|&(_, o)| o);
+            self.quotes.push(QuoteEntry {
+                stems_start: self.stems.len() as u32,
+                stems_len: q.stems.len() as u8,
+                speaker: q.speaker,
+                origin_doc: origin.map_or(me, |o| o.0),
+                origin_quote: origin.map_or(q.quote as u32, |o| o.1),
+            });
+            self.stems.extend_from_slice(&q.stems);
+        }
+        self.names.push_str(doc);
+        self.name_ends.push(self.names.len() as u32);
+        self.sigs.push(sk.sig);
+        for b in 0..BANDS {
+            self.bands.entry(band_key(b, &sk.sig)).or_insert(me);
+        }
+        verdict
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(quote: usize, part: usize, parts: usize, text: &str, speaker: &str) -> Quote {
+        Quote {
+            quote,
+            part,
+            parts,
+            start: 0,
+            end: 0,
+            text: text.into(),
+            speaker: Some(speaker.into()),
+            speaker_mention: None,
+            mention_start: None,
+            mention_end: None,
+            side: None,
+            cue: None,
+        }
+    }
+
+    const STORY: &str = "Harbour officials in Valmora said on Tuesday that the northern ferry line \
+        to Ostrel would close for repairs until March 2031, stranding commuters. Mayor Ilse Brandt \
+        called the decision a betrayal of the islanders and accused the transport ministry of \
+        neglect. The ministry answered that the vessels were forty years old and unsafe.";
+    const REWRITE: &str = "The northern ferry route between Valmora and Ostrel will shut for \
+        repairs until March 2031, harbour officials announced Tuesday, leaving commuters stranded. \
+        Ilse Brandt, the mayor, described the move as a betrayal of islanders, accusing the \
+        transport ministry of years of neglect. Ministry officials replied the forty-year-old \
+        vessels were unsafe.";
+    const OTHER: &str = "Farmers in the southern plains of Rother reported a record wheat harvest \
+        this summer, helped by late rains. Cooperative leader Tomas Reyl said prices would fall \
+        as silos filled, and asked the agriculture office for storage subsidies before winter.";
+
+    #[test]
+    fn a_rewritten_story_is_the_same_story_and_an_unrelated_one_is_not() {
+        let mut ix = Index::new();
+        let a = sketch(STORY, &[q(1, 1, 1, "This is a betrayal of the islanders and their children", "Ilse Brandt")]);
+        let b = sketch(OTHER, &[q(1, 1, 1, "Prices will fall as the silos fill", "Tomas Reyl")]);
+        let c = sketch(
+            REWRITE,
+            &[
+                q(1, 1, 2, "It is a betrayal", "Ilse Brandt"),
+                q(1, 2, 2, "of islanders and their children", "Ilse Brandt"),
+                q(2, 1, 1, "We will rebuild the harbour ourselves", "Ilse Brandt"),
+            ],
+        );
+        assert_eq!(ix.add("a.txt", &a), Verdict::default());
+        assert_eq!(ix.add("b.txt", &b), Verdict::default());
+        let v = ix.add("c.txt", &c);
+        assert_eq!(v.same_story_as.as_deref(), Some("a.txt"));
+        assert_eq!(v.duplicate_of(1), Some("a.txt:1"));
+        // A quote the first article does not have is new, not a repeat.
+        assert_eq!(v.duplicate_of(2), None);
+    }
+
+    #[test]
+    fn a_reprint_of_a_reprint_points_to_the_first_occurrence() {
+        let mut ix = Index::new();
+        let quotes = [q(1, 1, 1, "This is a betrayal of the islanders and their children", "Ilse Brandt")];
+        let s = sketch(STORY, &quotes);
+        ix.add("first", &s);
+        assert_eq!(ix.add("second", &s).duplicate_of(1), Some("first:1"));
+        assert_eq!(ix.add("third", &s).duplicate_of(1), Some("first:1"));
+    }
+
+    #[test]
+    fn the_same_words_from_another_speaker_are_not_a_repeat() {
+        let mut ix = Index::new();
+        let s1 = sketch(STORY, &[q(1, 1, 1, "This is a betrayal of the islanders", "Ilse Brandt")]);
+        let s2 = sketch(STORY, &[q(1, 1, 1, "This is a betrayal of the islanders", "Someone Else")]);
+        ix.add("first", &s1);
+        let v = ix.add("second", &s2);
+        assert_eq!(v.same_story_as.as_deref(), Some("first"));
+        assert!(v.repeats.is_empty());
+    }
+
+    #[test]
+    fn sketches_are_deterministic_and_ignore_case_of_quotes() {
+        let a = sketch(STORY, &[q(1, 1, 1, "Betrayal Of The Islanders", "x")]);
+        let b = sketch(STORY, &[q(1, 1, 1, "betrayal of the islanders", "x")]);
+        assert_eq!(a, b);
+    }
+}
