@@ -1,11 +1,374 @@
 //! Page clutter: navigation, "Latest news" lists, sign-up prompts, photo
-//! credits, teaser lines. Quote finding skips these regions, but the text is
-//! never altered, so offsets still point into the text as read.
+//! credits, teaser lines, leftover markup. Quote finding skips these regions,
+//! but the text is never altered, so offsets still point into the text as read.
+//!
+//! Scraped articles carry the page around them: menus (`• Live`,
+//! `News > Russia`), prompts (`Sign up now: …`, `Subscribe to … Telegram
+//! channel`), captions with credits (`… | Photo: X/ @tassagency_en`,
+//! `PHOTO: REUTERS`), and lists of teaser headlines under a "Latest news" or
+//! "Read more" heading, whose quoted words (`The Use of the “Oreshnik”
+//! Missile`) are not statements of the article. The rules are per line and
+//! deliberately conservative: a headline or a short body line with a quote
+//! is real content (evaluation gold quotes sit in headlines too), so a line
+//! is clutter only when it matches one of the patterns below.
+//!
+//! One pass over the lines, with a small state for teaser lists: linear time.
 
 use std::ops::Range;
 
+/// Headings that introduce a list of links or teasers (lower case, matched
+/// at the start of a line). The list that follows is clutter too.
+const LIST_HEADINGS: &[&str] = &[
+    "latest news",
+    "latest stories",
+    "latest articles",
+    "read more",
+    "read also",
+    "also read",
+    "see also",
+    "related",
+    "more from",
+    "more on this",
+    "more news",
+    "more stories",
+    "most read",
+    "most read in",
+    "most popular",
+    "popular now",
+    "recommended",
+    "top stories",
+    "trending",
+    "you may also like",
+    "you might also like",
+    "editor's picks",
+    "editors' picks",
+    "what to read next",
+    "further reading",
+];
+
+/// Phrases of sign-up prompts, share bars, cookie banners and similar page
+/// furniture (lower case, anywhere in a short line).
+const PROMPTS: &[&str] = &[
+    "sign up",
+    "signup",
+    "subscribe",
+    "newsletter",
+    "telegram channel",
+    "follow us",
+    "follow topic",
+    "join our",
+    "click here",
+    "terms of use",
+    "terms of service",
+    "privacy policy",
+    "cookie",
+    "accept all",
+    "we pay for your stories",
+    "do you have a story",
+    "email us at",
+    "download the app",
+    "download our app",
+    "share this article",
+    "share on facebook",
+    "share on twitter",
+    "leave a reply",
+    "leave a comment",
+    "post with no comments",
+    "all rights reserved",
+    "advertisement",
+    "skip to content",
+    "skip to main content",
+    "this article was originally published",
+    "is reprinted with permission",
+    "with inputs from agencies",
+    "see more on",
+];
+
+/// Whole short lines that are navigation or share-bar items (lower case,
+/// compared with the trimmed line without a leading bullet).
+const NAV_ITEMS: &[&str] = &[
+    "navigation",
+    "menu",
+    "home",
+    "search",
+    "share",
+    "print",
+    "email",
+    "comments",
+    "live",
+    "audio only",
+    "video",
+    "facebook",
+    "twitter",
+    "google plus",
+    "linkedin",
+    "whatsapp",
+    "telegram",
+    "reddit",
+    "copy link",
+    "close",
+];
+
+/// Prefixes of photo captions and credits (lower case).
+const CREDIT_PREFIXES: &[&str] = &["photo:", "photo credit", "image:", "picture:", "credit:", "pictured:", "file photo", "photograph:"];
+
+/// Ends of credit lines (lower case).
+const CREDIT_ENDS: &[&str] = &["(reuters)", "(ap)", "(afp)", "getty images", "/ afp", "/afp", "via reuters", "reuters", "(tass)", "/ reuters"];
+
+/// Longest line (in words) that a prompt or navigation rule may call clutter:
+/// longer lines are prose, whatever words they contain.
+const MAX_PROMPT_WORDS: usize = 25;
+
+/// Longest teaser line (in words) inside a teaser list.
+const MAX_TEASER_WORDS: usize = 30;
+
 /// Byte ranges of `text` that are page clutter, sorted and disjoint.
 pub fn clutter_ranges(text: &str) -> Vec<Range<usize>> {
-    let _ = text;
-    Vec::new()
+    let mut out: Vec<Range<usize>> = Vec::new();
+    let mut in_list = false;
+    let mut ellipsis_run: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    loop {
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line = &text[start..end];
+        let t = line.trim();
+        if t.is_empty() {
+            // Blank lines neither start nor end a teaser list.
+        } else {
+            let lower = t.to_lowercase();
+            let words = t.split_whitespace().count();
+            let teaser_end = ends_in_ellipsis(t);
+            if starts_list(t, &lower) {
+                in_list = true;
+                push(&mut out, start..end);
+            } else if in_list && words <= MAX_TEASER_WORDS && !is_prose(t) {
+                push(&mut out, start..end);
+            } else {
+                in_list = false;
+                if is_line_clutter(t, &lower, words) {
+                    push(&mut out, start..end);
+                } else {
+                    tags(start, line, &mut out);
+                }
+            }
+            // Runs of two or more teaser snippets cut off with "…".
+            if teaser_end && !has_quote_mark(t) {
+                ellipsis_run.push(start..end);
+            } else {
+                flush_ellipsis(&mut ellipsis_run, &mut out);
+            }
+        }
+        if end >= text.len() {
+            break;
+        }
+        start = end + 1;
+    }
+    flush_ellipsis(&mut ellipsis_run, &mut out);
+    out.sort_by_key(|r| (r.start, r.end));
+    merge(out)
+}
+
+fn push(out: &mut Vec<Range<usize>>, r: Range<usize>) {
+    if r.start < r.end {
+        out.push(r);
+    }
+}
+
+fn flush_ellipsis(run: &mut Vec<Range<usize>>, out: &mut Vec<Range<usize>>) {
+    if run.len() >= 2 {
+        out.append(run);
+    }
+    run.clear();
+}
+
+/// Sorted ranges → sorted, disjoint ranges.
+fn merge(v: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(v.len());
+    for r in v {
+        match out.last_mut() {
+            Some(l) if r.start <= l.end => l.end = l.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// A line that opens a teaser list: a known heading, alone, glued to the
+/// first teaser (`Latest newsThe Use of …`), as a prefix (`READ MORE: …`),
+/// or all in capitals (`READ MORE SUN STORIES`).
+fn starts_list(t: &str, lower: &str) -> bool {
+    if t.split_whitespace().count() > MAX_TEASER_WORDS {
+        return false;
+    }
+    let shouted = !t.chars().any(char::is_lowercase);
+    LIST_HEADINGS.iter().any(|h| {
+        // Headings are ASCII, so a match in `lower` has the same length in `t`.
+        lower.starts_with(h)
+            && t.get(h.len()..).is_some_and(|rest| {
+                let rest = rest.trim_start();
+                rest.is_empty()
+                    || rest.starts_with([':', '|', '>', '»'])
+                    || shouted
+                    || !t[h.len()..].starts_with(char::is_whitespace) && rest.starts_with(char::is_uppercase)
+            })
+    })
+}
+
+/// Prose: a line of a dozen words or more that ends a sentence. Teaser
+/// headlines have no final full stop; dates and times are short.
+fn is_prose(t: &str) -> bool {
+    let words = t.split_whitespace().count();
+    let t = t.trim_end_matches(['"', '”', '’', '\'', ')']);
+    words >= 12 && t.ends_with(['.', '!', '?']) && !ends_in_ellipsis(t)
+}
+
+fn ends_in_ellipsis(t: &str) -> bool {
+    t.ends_with('…') || t.ends_with("...")
+}
+
+fn has_quote_mark(t: &str) -> bool {
+    t.contains(['"', '“', '”', '«', '»', '‘'])
+}
+
+/// The single-line rules: prompts, navigation items, breadcrumbs, credits,
+/// bare links and datelines.
+fn is_line_clutter(t: &str, lower: &str, words: usize) -> bool {
+    let item = lower.trim_start_matches(['•', '·', '*', '|', '-', '–', ' ', '\u{a0}']).trim();
+    if item.is_empty() {
+        return true; // a bullet or separator alone
+    }
+    if NAV_ITEMS.contains(&item) {
+        return true;
+    }
+    if words <= MAX_PROMPT_WORDS && PROMPTS.iter().any(|p| lower.contains(p)) {
+        return true;
+    }
+    // Breadcrumbs: `News > Russia`.
+    if words <= 8 && t.contains(" > ") && !t.ends_with(['.', '!', '?']) {
+        return true;
+    }
+    if is_credit(t, lower, words) {
+        return true;
+    }
+    // A bare link.
+    if words <= 6 && (lower.contains("http://") || lower.contains("https://") || lower.starts_with("www.")) {
+        return true;
+    }
+    false
+}
+
+/// Photo captions with a credit and credit lines: `PHOTO: REUTERS`,
+/// `… | Photo: X/ @agency`, `… (Mikhail Metzel/Tass/Abaca Press/TNS)`.
+fn is_credit(t: &str, lower: &str, words: usize) -> bool {
+    if CREDIT_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        return true;
+    }
+    if lower.contains("| photo:") || lower.contains("| image:") || lower.contains("photo by ") && words <= 40 {
+        return true;
+    }
+    if words <= 12 && CREDIT_ENDS.iter().any(|e| lower.ends_with(e)) && !has_quote_mark(t) {
+        return true;
+    }
+    // A caption ending in a parenthesised agency credit with a slash.
+    if words <= 40 && t.ends_with(')') {
+        if let Some(open) = t.rfind('(') {
+            let credit = &t[open..];
+            if credit.contains('/') && credit.split_whitespace().count() <= 8 && !credit.contains("http") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Leftover markup tags inside a line (`<tweet id="…" author="@AP">`): the
+/// tag itself is clutter, so its attribute values are not taken for quotes,
+/// while the text between tags stays.
+fn tags(line_start: usize, line: &str, out: &mut Vec<Range<usize>>) {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while let Some(off) = line[i..].find('<') {
+        let s = i + off;
+        let next = b.get(s + 1).copied();
+        let looks_tag = next.is_some_and(|c| c.is_ascii_alphabetic() || c == b'/');
+        if looks_tag {
+            if let Some(len) = line[s..].find('>') {
+                let inner = &line[s + 1..s + len];
+                if !inner.contains('<') && len < 1000 {
+                    push(out, line_start + s..line_start + s + len + 1);
+                    i = s + len + 1;
+                    continue;
+                }
+            }
+        }
+        i = s + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clutter_text(t: &str) -> Vec<&str> {
+        clutter_ranges(t).into_iter().map(|r| &t[r]).collect()
+    }
+
+    #[test]
+    fn teaser_list_under_heading_is_clutter_until_prose() {
+        let t = "The minister spoke on Monday.\nLatest news\nThe “Grand” Plan Moves Ahead\n01.Feb.2025\nA Second Headline Here\n\nThe talks, he said, would resume in the spring after a pause of many weeks.\n";
+        let c = clutter_text(t);
+        assert_eq!(c, vec!["Latest news", "The “Grand” Plan Moves Ahead", "01.Feb.2025", "A Second Headline Here"]);
+    }
+
+    #[test]
+    fn glued_heading_starts_a_list() {
+        let t = "Body text ends here.\nLatest newsA Teaser About “Things”\n12.Jan.2025\n";
+        assert_eq!(clutter_text(t), vec!["Latest newsA Teaser About “Things”", "12.Jan.2025"]);
+    }
+
+    #[test]
+    fn prompts_navigation_and_credits() {
+        let t = "Navigation\n  •  \nSign up now: get our newsletter in your inbox\nPHOTO: REUTERS\nThe summit hall in Oslo. | Photo: X/ @someagency\nA minister and a general. (Jane Doe/Agency/Press)\nNews > World\n• Live\nThe envoy said the “door is open” to talks.\n";
+        let c = clutter_text(t);
+        assert_eq!(c.len(), 8, "{c:?}");
+        assert!(!c.iter().any(|l| l.contains("door is open")));
+    }
+
+    #[test]
+    fn ordinary_lines_are_not_clutter() {
+        let t = "Envoy Says Talks Are ‘Possible’\n\n“We will share our proposal,” the envoy said, adding that more meetings would follow.\n";
+        assert!(clutter_ranges(t).is_empty());
+    }
+
+    #[test]
+    fn runs_of_cut_off_teasers_are_clutter_but_one_is_not() {
+        let t = "He paused…\nBody goes on.\nCheap flights are back, and here is how to find…\nThe best garden tools this year are…\n";
+        assert_eq!(clutter_text(t), vec!["Cheap flights are back, and here is how to find…", "The best garden tools this year are…"]);
+    }
+
+    #[test]
+    fn markup_tags_are_clutter_but_their_text_is_not() {
+        let t = "He wrote:\n<post id=\"123\" when=\"2016-01-01\">The plan is \"bold\" indeed</post>\n";
+        let c = clutter_text(t);
+        assert_eq!(c, vec!["<post id=\"123\" when=\"2016-01-01\">", "</post>"]);
+    }
+
+    #[test]
+    fn ranges_are_sorted_disjoint_and_on_char_boundaries() {
+        let t = "Related\n“É” ünïcödé <a href=\"x\">\n\nsubscribe\n";
+        let r = clutter_ranges(t);
+        for w in r.windows(2) {
+            assert!(w[0].end < w[1].start);
+        }
+        for x in &r {
+            assert!(t.is_char_boundary(x.start) && t.is_char_boundary(x.end));
+        }
+    }
+
+    #[test]
+    fn empty_and_odd_inputs() {
+        assert!(clutter_ranges("").is_empty());
+        assert!(clutter_ranges("\n\n\n").is_empty());
+        let _ = clutter_ranges("<<<>>>< a<b>\n<");
+    }
 }
