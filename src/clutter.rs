@@ -122,10 +122,14 @@ const MAX_PROMPT_WORDS: usize = 25;
 /// Longest teaser line (in words) inside a teaser list.
 const MAX_TEASER_WORDS: usize = 30;
 
+/// Longest teaser list (in lines, dates included) after one heading.
+const MAX_LIST_LINES: usize = 24;
+
 /// Byte ranges of `text` that are page clutter, sorted and disjoint.
 pub fn clutter_ranges(text: &str) -> Vec<Range<usize>> {
     let mut out: Vec<Range<usize>> = Vec::new();
-    let mut in_list = false;
+    // Lines left in the teaser list being read; 0 when not in a list.
+    let mut in_list = 0usize;
     let mut ellipsis_run: Vec<Range<usize>> = Vec::new();
     let mut start = 0;
     loop {
@@ -139,16 +143,15 @@ pub fn clutter_ranges(text: &str) -> Vec<Range<usize>> {
             let words = t.split_whitespace().count();
             let teaser_end = ends_in_ellipsis(t);
             if starts_list(t, &lower) {
-                in_list = true;
+                in_list = MAX_LIST_LINES;
                 push(&mut out, start..end);
-            } else if in_list && words <= MAX_TEASER_WORDS && !is_prose(t) {
+            } else if in_list > 0 && words <= MAX_TEASER_WORDS && !is_prose(t) {
+                in_list -= 1;
                 push(&mut out, start..end);
             } else {
-                in_list = false;
+                in_list = 0;
                 if is_line_clutter(t, &lower, words) {
                     push(&mut out, start..end);
-                } else {
-                    tags(start, line, &mut out);
                 }
             }
             // Runs of two or more teaser snippets cut off with "…".
@@ -164,6 +167,7 @@ pub fn clutter_ranges(text: &str) -> Vec<Range<usize>> {
         start = end + 1;
     }
     flush_ellipsis(&mut ellipsis_run, &mut out);
+    tags(text, &mut out);
     out.sort_by_key(|r| (r.start, r.end));
     merge(out)
 }
@@ -214,12 +218,11 @@ fn starts_list(t: &str, lower: &str) -> bool {
     })
 }
 
-/// Prose: a line of a dozen words or more that ends a sentence. Teaser
-/// headlines have no final full stop; dates and times are short.
+/// Prose: a line that ends a sentence. Teaser headlines and dates have no
+/// final full stop; teaser snippets end cut off, with an ellipsis.
 fn is_prose(t: &str) -> bool {
-    let words = t.split_whitespace().count();
-    let t = t.trim_end_matches(['"', '”', '’', '\'', ')']);
-    words >= 12 && t.ends_with(['.', '!', '?']) && !ends_in_ellipsis(t)
+    let t = t.trim_end_matches(['"', '”', '’', '\'', ')', '»']);
+    t.ends_with(['.', '!', '?']) && !ends_in_ellipsis(t)
 }
 
 fn ends_in_ellipsis(t: &str) -> bool {
@@ -281,27 +284,36 @@ fn is_credit(t: &str, lower: &str, words: usize) -> bool {
     false
 }
 
-/// Leftover markup tags inside a line (`<tweet id="…" author="@AP">`): the
-/// tag itself is clutter, so its attribute values are not taken for quotes,
-/// while the text between tags stays.
-fn tags(line_start: usize, line: &str, out: &mut Vec<Range<usize>>) {
-    let b = line.as_bytes();
+/// Longest markup tag taken as clutter (bytes); a lone `<` in prose must
+/// not hide the text after it.
+const MAX_TAG_LEN: usize = 600;
+
+/// Leftover markup tags (`<tweet id="…" author="@AP">`, possibly broken over
+/// a line): the tag itself is clutter, so its attribute values are not taken
+/// for quotes, while the text between tags stays. A tag starts with `<` and
+/// a letter or `/`, and ends at the next `>` with no `<` or blank line first.
+fn tags(text: &str, out: &mut Vec<Range<usize>>) {
+    let b = text.as_bytes();
     let mut i = 0;
-    while let Some(off) = line[i..].find('<') {
+    while let Some(off) = text[i..].find('<') {
         let s = i + off;
-        let next = b.get(s + 1).copied();
-        let looks_tag = next.is_some_and(|c| c.is_ascii_alphabetic() || c == b'/');
-        if looks_tag {
-            if let Some(len) = line[s..].find('>') {
-                let inner = &line[s + 1..s + len];
-                if !inner.contains('<') && len < 1000 {
-                    push(out, line_start + s..line_start + s + len + 1);
-                    i = s + len + 1;
-                    continue;
+        i = s + 1;
+        if !b.get(s + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/') {
+            continue;
+        }
+        let window = &b[s + 1..b.len().min(s + 1 + MAX_TAG_LEN)];
+        for (k, &c) in window.iter().enumerate() {
+            match c {
+                b'>' => {
+                    push(out, s..s + k + 2);
+                    i = s + k + 2;
+                    break;
                 }
+                b'<' => break,
+                b'\n' if window.get(k + 1) == Some(&b'\n') => break,
+                _ => {}
             }
         }
-        i = s + 1;
     }
 }
 

@@ -124,6 +124,25 @@ fn is_right_boundary(c: char) -> bool {
         )
 }
 
+/// Words whose first letters an apostrophe stands for (`'em`, `’cause`): an
+/// apostrophe before them opens nothing.
+fn is_elision(after: &str) -> bool {
+    const ELIDED: &[&str] = &["bout", "em", "cause", "til", "tis", "twas", "n", "round", "nuff", "cept"];
+    let word: String = after.chars().take_while(|c| c.is_alphabetic()).collect();
+    let lower = word.to_lowercase();
+    ELIDED.contains(&lower.as_str()) && word.chars().next().is_some_and(char::is_lowercase)
+}
+
+/// After `s'` / `s’`: is this a plural possessive (`farmers' harvest`)
+/// rather than the end of a quote? It is when a lower-case word follows
+/// that is not the start of an attribution (`… the farmers' said one`).
+fn is_plural_possessive(after: &str) -> bool {
+    const ATTRIBUTION: &[&str] = &["said", "says", "say", "he", "she", "they", "we", "i", "told", "added", "according", "wrote", "asked", "and", "or", "but", "as", "in", "on", "at", "for", "to", "of", "from", "with", "is", "was", "are", "were"];
+    let Some(rest) = after.strip_prefix(' ') else { return false };
+    let word: String = rest.chars().take_while(|c| c.is_alphabetic()).collect();
+    word.chars().next().is_some_and(char::is_lowercase) && !ATTRIBUTION.contains(&word.as_str())
+}
+
 /// All candidate marks of one paragraph `text[para]`, in order.
 /// Apostrophes inside or at the start of words (`don't`, `’90s`) are left out.
 fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
@@ -169,6 +188,10 @@ fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
                     }
                 } else if !alnum_before && digit_after && c != '‘' {
                     None // ’90s, '08
+                } else if !alnum_before && is_elision(&s[i + c.len_utf8()..]) {
+                    None // ’bout, 'em, ‘til
+                } else if c != '‘' && matches!(prev, Some('s' | 'S')) && is_plural_possessive(&s[i + c.len_utf8()..]) {
+                    None // the farmers' harvest, the countries’ rights
                 } else if c == '‘' {
                     if alnum_before && !alnum_after {
                         Some((MarkStyle::Single, Role::Close)) // misused ‘ after a word
@@ -620,4 +643,174 @@ fn sanitize_clutter(text: &str, clutter: &[Range<usize>]) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quoted text of every part, one inner vec per quote.
+    fn q(text: &str) -> Vec<Vec<&str>> {
+        find_quotes(text, &[]).into_iter().map(|s| s.parts.into_iter().map(|p| &text[p]).collect()).collect()
+    }
+
+    #[test]
+    fn straight_double_quotes() {
+        assert_eq!(q("The mayor said \"we will rebuild the bridge\" on Sunday."), vec![vec!["we will rebuild the bridge"]]);
+    }
+
+    #[test]
+    fn curly_double_quotes_with_apostrophes_inside() {
+        let t = "“We don’t accept the council’s view of the ’90s,” the envoy said.";
+        assert_eq!(q(t), vec![vec!["We don’t accept the council’s view of the ’90s,"]]);
+    }
+
+    #[test]
+    fn guillemets() {
+        assert_eq!(q("Le ministre a parlé d'une «crise profonde» hier."), vec![vec!["crise profonde"]]);
+        assert_eq!(q("He called it « a farce » twice."), vec![vec!["a farce"]]);
+    }
+
+    #[test]
+    fn curly_single_quotes_are_quotes_but_apostrophes_are_not() {
+        let t = "Town sees ties going ‘from bad to worse’ as Smith’s rivals in the ’80s said they’d wait.";
+        assert_eq!(q(t), vec![vec!["from bad to worse"]]);
+    }
+
+    #[test]
+    fn straight_single_quotes_with_apostrophes_inside() {
+        let t = "'It's the farmers' harvest that matters,' she said, and Jones' dog barked.";
+        assert_eq!(q(t), vec![vec!["It's the farmers' harvest that matters,"]]);
+    }
+
+    #[test]
+    fn elisions_are_not_quotes() {
+        assert!(q("And how ‘bout that, said nobody, rock ’n roll.").is_empty());
+        assert!(q("We'll get 'em next time.").is_empty());
+    }
+
+    #[test]
+    fn doubled_apostrophes_and_backticks() {
+        assert_eq!(q("''The plan works,'' the aide said."), vec![vec!["The plan works,"]]);
+        assert_eq!(q("``A fair deal,'' he called it."), vec![vec!["A fair deal,"]]);
+    }
+
+    #[test]
+    fn quote_broken_by_attribution_is_one_quote_with_two_parts() {
+        let t = "\"The past two years,\" he said, \"were very hard for the town.\"";
+        assert_eq!(q(t), vec![vec!["The past two years,", "were very hard for the town."]]);
+        let t = "“Relations are at a low point,” the spokesman told reporters. “There is little hope.”";
+        assert_eq!(q(t), vec![vec!["Relations are at a low point,", "There is little hope."]]);
+    }
+
+    #[test]
+    fn separate_sentences_or_running_text_are_not_linked() {
+        let t = "“We won.” Then the crowd left. “Another day,” she said.";
+        assert_eq!(q(t).len(), 2);
+        let t = "“Fine,” he said of the “new” plan.";
+        assert_eq!(q(t), vec![vec!["Fine,"], vec!["new"]]);
+    }
+
+    #[test]
+    fn multi_paragraph_quote_is_one_quote_with_a_part_per_paragraph() {
+        let t = "The mayor spoke.\n\n“First we fix the roads.\n\n“Then we fix the schools.\n\n“Then the parks,” she said.\n";
+        let spans = find_quotes(t, &[]);
+        assert_eq!(spans.len(), 1);
+        assert!(spans[0].continued && !spans[0].unclosed);
+        let parts: Vec<&str> = spans[0].parts.iter().map(|p| &t[p.clone()]).collect();
+        assert_eq!(parts, vec!["First we fix the roads.", "Then we fix the schools.", "Then the parks,"]);
+    }
+
+    #[test]
+    fn quote_running_into_next_paragraph_without_reopening() {
+        let t = "He said: “The first point is clear\n\nand so is the second,” adding more.\n";
+        assert_eq!(q(t), vec![vec!["The first point is clear", "and so is the second,"]]);
+    }
+
+    #[test]
+    fn nested_quotes_do_not_break_the_outer_one() {
+        let t = "\"They seek a 'strategic defeat' of our side,\" the ministry said.";
+        assert_eq!(q(t), vec![vec!["They seek a 'strategic defeat' of our side,"]]);
+        let t = "‘He called it “absurd” twice,’ she said.";
+        assert_eq!(q(t), vec![vec!["He called it “absurd” twice,"]]);
+        let t = "“They call it ‘the Countries’ Plan’ now,” he said.";
+        assert_eq!(q(t).len(), 1);
+    }
+
+    #[test]
+    fn stray_marks_never_swallow_the_rest() {
+        let t = "He is 6'2\" tall and said \"hello\" twice.\n\nA new paragraph with \"a quote\" in it.\n";
+        assert_eq!(q(t), vec![vec!["hello"], vec!["a quote"]]);
+        let t = "The head of the city 's council spoke.\n\nLater \"this\" happened.";
+        assert_eq!(q(t), vec![vec!["this"]]);
+        let t = "An unclosed “mark in mid sentence goes nowhere.\n\nNext “one” is fine.";
+        assert_eq!(q(t), vec![vec!["one"]]);
+    }
+
+    #[test]
+    fn unclosed_statement_after_colon_is_capped_at_paragraph_end() {
+        let t = "She added: “This was a shock to all of us.\n\nThe meeting ended early.";
+        let spans = find_quotes(t, &[]);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(&t[spans[0].parts[0].clone()], "This was a shock to all of us.");
+    }
+
+    #[test]
+    fn scare_quotes_are_spans() {
+        assert_eq!(q("The so-called “republics” voted."), vec![vec!["republics"]]);
+    }
+
+    #[test]
+    fn odd_marks_used_as_quotes() {
+        assert_eq!(q("“Absolutely, ″ she said."), vec![vec!["Absolutely,"]]);
+        assert_eq!(q("he said, ” lies in the risk.”"), vec![vec!["lies in the risk."]]);
+        assert_eq!(q("‘The Tanks Are on the Lawn’The minister said."), vec![vec!["The Tanks Are on the Lawn"]]);
+    }
+
+    #[test]
+    fn empty_or_markless_quotes_are_dropped() {
+        assert!(q("He said \"\" and “  ” and \"...\".").is_empty());
+        assert!(q("").is_empty());
+        assert!(q("\"").is_empty());
+    }
+
+    #[test]
+    fn quotes_inside_clutter_are_not_reported() {
+        let t = "Latest news\nThe “Big” Story\nThe minister said “yes” today.\n";
+        let clutter = vec![0..t.find("The minister").unwrap()];
+        let spans = find_quotes(t, &clutter);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(&t[spans[0].parts[0].clone()], "yes");
+    }
+
+    #[test]
+    fn clutter_between_paragraphs_of_a_quote_is_skipped() {
+        let t = "She said: “One thing first.\n\nMost read in Sport\n\n“And then another,” she said.\n";
+        let a = t.find("Most").unwrap();
+        let clutter = vec![a..a + "Most read in Sport".len()];
+        let spans = find_quotes(t, &clutter);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].parts.len(), 2);
+    }
+
+    #[test]
+    fn sloppy_clutter_ranges_do_not_panic() {
+        let t = "“é” and “ü”";
+        let _ = find_quotes(t, &[5..2, 1..2, 0..100, 3..4]);
+    }
+
+    #[test]
+    fn parts_are_on_char_boundaries_and_ordered() {
+        let t = "«Ça va» — “ünïcödé” ‘ß’ \"日本\" ''x''";
+        let spans = find_quotes(t, &[]);
+        let mut last = 0;
+        for s in &spans {
+            for p in &s.parts {
+                assert!(t.is_char_boundary(p.start) && t.is_char_boundary(p.end));
+                assert!(p.start >= last && p.start < p.end);
+                last = p.end;
+            }
+        }
+        assert_eq!(spans.len(), 5);
+    }
 }
