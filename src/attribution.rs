@@ -1,8 +1,34 @@
 //! Attribution: who said each quote (the speaker mention, the cue verb), and
 //! the canonical speaker and side it resolves to.
+//!
+//! The text is cut into tokens (words, punctuation, paragraph breaks) in
+//! which every quote part is one opaque token, so words inside quotes never
+//! pass for attribution and sentence ends inside a quote never split its
+//! sentence. Each quote is then attributed by the first rule that applies:
+//!
+//! 1. the clause between the parts of a broken quote (`"…," he said, "…"`);
+//! 2. a trailing clause (`"…," Peskov said`, `"…," said Peskov`,
+//!    `"…," according to the embassy`);
+//! 3. the last reporting verb before the quote in its sentence (`Peskov said:
+//!    "…"`, `Ryabkov accused Washington of "Russophobia"`), whose subject is
+//!    the noun phrase before the verb or, for coordinated verbs and `saying`,
+//!    the subject of the sentence;
+//! 4. continuation: a quote with no verb of its own takes the speaker of the
+//!    sentence or quote just before it.
+//!
+//! The speaker phrase is then resolved (see [`Resolver`]): titles are
+//! stripped (`Russian Deputy Foreign Minister Sergei Ryabkov` → `Sergei
+//! Ryabkov`), a surname takes the full name mentioned in the article
+//! (`Peskov` → `Dmitry Peskov`), a role description takes the named actor the
+//! article gave that role (`the deputy foreign minister` → Ryabkov,
+//! `the embassy` → `Russian embassy to the United States`), and a pronoun
+//! takes the most recent speaker of plausible gender and number. Sides come
+//! from the dictionary, else from descriptor words in the speaker's
+//! description, else `OTHER`.
 
 use crate::actors::Actors;
 use crate::quotes::QuoteSpan;
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 /// Who said one quote.
@@ -16,10 +42,1242 @@ pub struct Attribution {
     pub side: Option<String>,
     /// The reporting verb or phrase (`said`, `told reporters`, `according to`).
     pub cue: Option<String>,
+    /// Which rule attributed the quote (`between`, `after`, `before`,
+    /// `continuation`), so a user can judge a row.
+    pub rule: Option<&'static str>,
 }
+
+/// The side given to a speaker that neither the dictionary nor the article's
+/// description places (the evaluation set's code for "someone else").
+pub const UNKNOWN_SIDE: &str = "OTHER";
 
 /// Attributes each quote; the result has one entry per quote, in order.
 pub fn attribute(text: &str, quotes: &[QuoteSpan], actors: &Actors) -> Vec<Attribution> {
-    let _ = (text, actors);
-    vec![Attribution::default(); quotes.len()]
+    let doc = Doc::new(text, quotes);
+    let mut res = Resolver::new(&doc, actors);
+    let mut out = vec![Attribution::default(); quotes.len()];
+    let mut order: Vec<usize> = (0..quotes.len()).filter(|&q| !doc.quote_toks[q].is_empty()).collect();
+    order.sort_by_key(|&q| doc.quote_toks[q][0]);
+    for q in order {
+        out[q] = attribute_one(&doc, &mut res, q);
+        if let (Some(sp), Some(m)) = (&out[q].speaker, &out[q].mention) {
+            let first = doc.toks[doc.quote_toks[q][0]].start;
+            res.remember(first.max(m.start), sp.clone(), out[q].side.clone().unwrap_or_default());
+        }
+    }
+    out
+}
+
+fn attribute_one(doc: &Doc, res: &mut Resolver, q: usize) -> Attribution {
+    let parts = &doc.quote_toks[q];
+    let first = parts[0];
+    let last = *parts.last().expect("quote_toks entries are never empty");
+    let at = doc.toks[first].start;
+    // 1. Between the parts of a broken quote.
+    for w in parts.windows(2) {
+        if w[1] > w[0] + 1 {
+            if let Some(c) = clause(doc, w[0] + 1, w[1], true) {
+                if let Some(a) = finish(doc, res, c, at, "between") {
+                    return a;
+                }
+            }
+        }
+    }
+    // 2. A trailing clause.
+    if let Some(c) = trailing(doc, last) {
+        if let Some(a) = finish(doc, res, c, at, "after") {
+            return a;
+        }
+    }
+    // 3. A reporting verb before the quote in its sentence.
+    let s = doc.sent_of[first];
+    let lo = doc.sents[s].start;
+    if let Some(c) = leading(doc, lo, first) {
+        if let Some(a) = finish(doc, res, c, at, "before") {
+            return a;
+        }
+    }
+    // 4. Continuation of the previous sentence's speaker.
+    for back in 1..=2 {
+        if s < back {
+            break;
+        }
+        let ps = s - back;
+        // Stop at a sentence with a quote attributed to someone: that quote's
+        // speaker is the continuation, found by `res.last_speaker_in`.
+        if let Some(a) = res.last_event_in(doc.toks[doc.sents[ps].start].start, at) {
+            return Attribution { rule: Some("continuation"), ..a };
+        }
+        let r = doc.sents[ps].clone();
+        if let Some(c) = leading(doc, r.start, r.end) {
+            if let Some(a) = finish(doc, res, c, at, "continuation") {
+                return a;
+            }
+        }
+    }
+    Attribution::default()
+}
+
+/// A speaker phrase and its cue, as token ranges.
+#[derive(Debug, Clone)]
+struct Clause {
+    speaker: Np,
+    cue: Range<usize>,
+}
+
+/// A noun phrase: token range, plus an apposition (`Dmitry Peskov, the
+/// Kremlin's spokesman,`) when there is one.
+#[derive(Debug, Clone)]
+struct Np {
+    toks: Range<usize>,
+    appos: Option<Range<usize>>,
+}
+
+fn finish(doc: &Doc, res: &mut Resolver, c: Clause, at: usize, rule: &'static str) -> Option<Attribution> {
+    let r = res.resolve(&c.speaker, at)?;
+    let cue = doc.text[doc.toks[c.cue.start].start..doc.toks[c.cue.end - 1].end].to_string();
+    Some(Attribution {
+        mention: Some(r.mention),
+        speaker: Some(r.speaker),
+        side: Some(r.side),
+        cue: Some(cue),
+        rule: Some(rule),
+    })
+}
+
+/// The clause after a quote: `, Peskov said`, `, said Peskov`, `, he added`.
+fn trailing(doc: &Doc, qt: usize) -> Option<Clause> {
+    let n = doc.toks.len();
+    let mut i = qt + 1;
+    let ends_sentence = doc.quote_ends_sentence(qt);
+    // Only punctuation may sit between the close mark and the clause.
+    while i < n && doc.is_punct_in(i, ",;:—–-") {
+        i += 1;
+    }
+    if i >= n || !matches!(doc.toks[i].kind, Kind::Word) {
+        return None;
+    }
+    // The clause runs to the sentence end, a quote or a break.
+    let mut j = i;
+    while j < n && matches!(doc.toks[j].kind, Kind::Word | Kind::Punct) && !doc.is_sentence_punct(j) {
+        j += 1;
+    }
+    // After a quote that ended its own sentence, accept only a short clause
+    // (`"We will respond." Peskov said.`), not a new sentence that merely
+    // contains a verb.
+    if ends_sentence && (j - i > 6 || !doc.is_cap(i)) {
+        return None;
+    }
+    clause(doc, i, j, false)
+}
+
+/// Parses `NP VERB …`, `VERB NP …` or `according to NP` at the start of
+/// tokens `i..j` (a clause after or between quote parts).
+fn clause(doc: &Doc, i: usize, j: usize, between: bool) -> Option<Clause> {
+    let mut i = i;
+    while i < j && !matches!(doc.toks[i].kind, Kind::Word) {
+        i += 1;
+    }
+    if i >= j {
+        return None;
+    }
+    // `according to X`
+    if doc.lower(i) == "according" && i + 1 < j && doc.lower(i + 1) == "to" {
+        let np = np_forward(doc, i + 2, j)?;
+        return Some(Clause { speaker: np, cue: i..i + 2 });
+    }
+    // The first reporting verb within a few words.
+    let limit = (i + 12).min(j);
+    let v = (i..limit).find(|&k| doc.is_verb(k))?;
+    if v == i {
+        let np = np_forward(doc, skip_forward_adverbials(doc, v + 1, j), j)?;
+        return Some(Clause { speaker: np, cue: cue_range(doc, v, j) });
+    }
+    let np = np_backward(doc, i, v)?;
+    // The whole stretch before the verb must be the speaker (plus adverbs),
+    // otherwise this is a new clause that happens to contain a verb.
+    if np.toks.start != i && !between {
+        let gap_ok = (i..np.toks.start).all(|k| doc.is_punct_in(k, ",;:—–-"));
+        if !gap_ok {
+            return None;
+        }
+    }
+    Some(Clause { speaker: np, cue: cue_range(doc, v, j) })
+}
+
+/// The last reporting verb in tokens `lo..hi` (a sentence before a quote) and
+/// its subject.
+fn leading(doc: &Doc, lo: usize, hi: usize) -> Option<Clause> {
+    let mut v = hi;
+    loop {
+        v = (lo..v).rev().find(|&k| doc.is_verb(k) || doc.is_according(k))?;
+        if doc.is_according(v) {
+            if let Some(np) = np_forward(doc, v + 2, hi) {
+                return Some(Clause { speaker: np, cue: v..v + 2 });
+            }
+            continue;
+        }
+        let cue = cue_range(doc, v, hi);
+        // `X was quoted as saying` / `X is reported as saying`: the subject
+        // sits before the passive.
+        let mut vs = v;
+        if doc.lower(v).ends_with("ing") && vs > lo && doc.lower(vs - 1) == "as" {
+            vs -= 1;
+            while vs > lo && matches!(doc.lower(vs - 1).as_str(), "quoted" | "reported" | "cited" | "was" | "is" | "were" | "been" | "has" | "had") {
+                vs -= 1;
+            }
+        }
+        let participle = vs == v && doc.lower(v).ends_with("ing");
+        if !participle {
+            if let Some(np) = np_backward(doc, lo, vs) {
+                return Some(Clause { speaker: np, cue });
+            }
+            // `said X` before the quote: `Said Peskov: "…"`.
+            if let Some(np) = np_forward(doc, v + 1, hi).filter(|np| doc.has_name(np.toks.clone())) {
+                if v == lo || doc.is_punct_in(v - 1, ",;:") {
+                    return Some(Clause { speaker: np, cue });
+                }
+            }
+        }
+        if let Some(np) = sentence_subject(doc, lo, v) {
+            return Some(Clause { speaker: np, cue });
+        }
+    }
+}
+
+/// The verb plus `reporters`/`the media` or `out` after it, for the cue.
+fn cue_range(doc: &Doc, v: usize, hi: usize) -> Range<usize> {
+    let mut e = v + 1;
+    if e < hi && matches!(doc.lower(v).as_str(), "told" | "tells" | "tell" | "telling") {
+        if e + 1 < hi && doc.lower(e) == "the" && matches!(doc.lower(e + 1).as_str(), "media" | "press") {
+            e += 2;
+        } else if doc.lower(e) == "reporters" || doc.lower(e) == "journalists" {
+            e += 1;
+        }
+    } else if e < hi && doc.lower(e) == "out" && doc.lower(v).starts_with("point") {
+        e += 1;
+    }
+    v..e
+}
+
+/// The subject of the sentence `lo..` (before token `hi`): its first noun
+/// phrase, after leading connectives and an introductory phrase.
+fn sentence_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
+    let mut i = lo;
+    while i < hi && (!matches!(doc.toks[i].kind, Kind::Word) || CONNECTIVES.contains(&doc.lower(i).as_str())) {
+        if matches!(doc.toks[i].kind, Kind::Quote(_)) {
+            return None;
+        }
+        i += 1;
+    }
+    if i >= hi {
+        return None;
+    }
+    // An introductory phrase (`In a statement,`, `Speaking to reporters,`)
+    // ends at the first comma.
+    if INTRO.contains(&doc.lower(i).as_str()) || doc.lower(i).ends_with("ing") {
+        let c = (i..hi.min(i + 25)).find(|&k| doc.is_punct_in(k, ","))?;
+        i = c + 1;
+    }
+    let np = np_forward(doc, i, hi)?;
+    // The subject is directly followed by its verb phrase, not more nouns.
+    Some(np)
+}
+
+/// Skips `on Monday`, `in a statement`, `later` after a verb.
+fn skip_forward_adverbials(doc: &Doc, i: usize, j: usize) -> usize {
+    let mut i = i;
+    while i < j && matches!(doc.lower(i).as_str(), "also" | "later" | "earlier" | "then" | "again" | "today" | "yesterday" | "tonight") {
+        i += 1;
+    }
+    i
+}
+
+/// Noun phrase ending just before token `end`, not starting before `lo`.
+fn np_backward(doc: &Doc, lo: usize, end: usize) -> Option<Np> {
+    let mut j = skip_backward_adverbials(doc, lo, end);
+    if j <= lo {
+        return None;
+    }
+    // `Dmitry Peskov, the Kremlin's spokesman, said`
+    if doc.is_punct_in(j - 1, ",") {
+        let a = np_run_backward(doc, lo, j - 1)?;
+        if a.start > lo && doc.is_punct_in(a.start - 1, ",") {
+            if let Some(main) = np_run_backward(doc, lo, a.start - 1) {
+                return Some(Np { toks: main, appos: Some(a) });
+            }
+        }
+        return None;
+    }
+    // `Peskov told reporters` is handled by the verb; `the embassy wrote`.
+    j = j.max(lo);
+    let r = np_run_backward(doc, lo, j)?;
+    Some(Np { toks: r, appos: None })
+}
+
+fn skip_backward_adverbials(doc: &Doc, lo: usize, end: usize) -> usize {
+    let mut j = end;
+    loop {
+        if j <= lo || !matches!(doc.toks[j - 1].kind, Kind::Word) {
+            return j;
+        }
+        let w = doc.lower(j - 1);
+        if SKIP_BACK.contains(&w.as_str()) {
+            j -= 1;
+            continue;
+        }
+        // `Peskov on December 23 warned`, `Biden on Monday said`
+        if TIME_WORDS.contains(&w.as_str()) || w.chars().all(|c| c.is_ascii_digit()) {
+            let found = (j.saturating_sub(4).max(lo)..j - 1)
+                .rev()
+                .find(|&k| matches!(doc.lower(k).as_str(), "on" | "in" | "at" | "last" | "this" | "earlier" | "late" | "early"));
+            if let Some(k) = found {
+                j = k;
+                continue;
+            }
+        }
+        return j;
+    }
+}
+
+/// The maximal run of noun-phrase tokens ending just before `end`.
+fn np_run_backward(doc: &Doc, lo: usize, end: usize) -> Option<Range<usize>> {
+    if end <= lo || !matches!(doc.toks[end - 1].kind, Kind::Word) {
+        return None;
+    }
+    if PRONOUNS.contains(&doc.lower(end - 1).as_str()) {
+        return Some(end - 1..end);
+    }
+    let mut i = end;
+    while i > lo {
+        let k = i - 1;
+        if !matches!(doc.toks[k].kind, Kind::Word) {
+            break;
+        }
+        let w = doc.lower(k);
+        if DETERMINERS.contains(&w.as_str()) {
+            i = k;
+            break;
+        }
+        let ok = (doc.is_cap(k) && !CAP_STOP.contains(&w.as_str()) && !PRONOUNS.contains(&w.as_str()))
+            || ROLES.contains(&w.as_str())
+            || (LINKS.contains(&w.as_str()) && k > lo && i < end && doc.is_np_word(k - 1));
+        if !ok {
+            break;
+        }
+        i = k;
+    }
+    // A phrase never starts with a link word.
+    while i < end && LINKS.contains(&doc.lower(i).as_str()) {
+        i += 1;
+    }
+    let r = i..end;
+    if r.is_empty() || !doc.has_head(r.clone()) {
+        return None;
+    }
+    Some(r)
+}
+
+/// Noun phrase starting at token `start`, not running past `hi`.
+fn np_forward(doc: &Doc, start: usize, hi: usize) -> Option<Np> {
+    let main = np_run_forward(doc, start, hi)?;
+    let mut appos = None;
+    if main.end + 1 < hi && doc.is_punct_in(main.end, ",") {
+        if let Some(a) = np_run_forward(doc, main.end + 1, hi) {
+            appos = Some(a);
+        }
+    }
+    Some(Np { toks: main, appos })
+}
+
+fn np_run_forward(doc: &Doc, start: usize, hi: usize) -> Option<Range<usize>> {
+    if start >= hi || !matches!(doc.toks[start].kind, Kind::Word) {
+        return None;
+    }
+    let w0 = doc.lower(start);
+    if PRONOUNS.contains(&w0.as_str()) {
+        return Some(start..start + 1);
+    }
+    let mut i = start;
+    if DETERMINERS.contains(&w0.as_str()) {
+        i += 1;
+    }
+    let mut end = i;
+    while i < hi && matches!(doc.toks[i].kind, Kind::Word) {
+        let w = doc.lower(i);
+        let ok = (doc.is_cap(i) && !CAP_STOP.contains(&w.as_str()) && !PRONOUNS.contains(&w.as_str()))
+            || ROLES.contains(&w.as_str())
+            || (i > start && (DETERMINERS.contains(&w.as_str()) && doc.lower(i - 1) != "the")
+                && LINKS.contains(&doc.lower(i - 1).as_str()));
+        let link = LINKS.contains(&w.as_str()) && i > start && i + 1 < hi && doc.is_np_word(i + 1);
+        if ok {
+            i += 1;
+            end = i;
+        } else if link {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let r = start..end;
+    if end <= start || !doc.has_head(r.clone()) {
+        return None;
+    }
+    Some(r)
+}
+
+// ---------------------------------------------------------------------------
+// Tokens and sentences.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Word,
+    Punct,
+    /// A quote part (marks included); the value is the quote's index.
+    Quote(usize),
+    /// A line break: paragraphs never share a sentence.
+    Break,
+}
+
+#[derive(Debug, Clone)]
+struct Tok {
+    kind: Kind,
+    start: usize,
+    end: usize,
+}
+
+/// A text cut into tokens and sentences, quotes as opaque tokens.
+struct Doc<'a> {
+    text: &'a str,
+    toks: Vec<Tok>,
+    /// Lowercased word of each token (empty for non-words).
+    lowers: Vec<String>,
+    /// Token ranges of the sentences, in order.
+    sents: Vec<Range<usize>>,
+    /// Sentence of each token.
+    sent_of: Vec<usize>,
+    /// Token of each part of each quote.
+    quote_toks: Vec<Vec<usize>>,
+    /// Content byte range of each quote token (marks excluded).
+    content: BTreeMap<usize, Range<usize>>,
+}
+
+fn is_mark(c: char) -> bool {
+    matches!(c, '"' | '\'' | '`' | '“' | '”' | '„' | '‟' | '«' | '»' | '‹' | '›' | '‘' | '’' | '‚')
+}
+
+impl<'a> Doc<'a> {
+    fn new(text: &'a str, quotes: &[QuoteSpan]) -> Doc<'a> {
+        // Quote parts with their marks, sorted; parts inside another are dropped.
+        let mut parts: Vec<(usize, usize, usize, Range<usize>)> = Vec::new();
+        for (qi, q) in quotes.iter().enumerate() {
+            for p in &q.parts {
+                if p.start > p.end || p.end > text.len() || !text.is_char_boundary(p.start) || !text.is_char_boundary(p.end) {
+                    continue;
+                }
+                let (s, e) = widen_to_marks(text, p.clone());
+                parts.push((s, e, qi, p.clone()));
+            }
+        }
+        parts.sort_by_key(|p| (p.0, std::cmp::Reverse(p.1)));
+        let mut kept: Vec<(usize, usize, usize, Range<usize>)> = Vec::new();
+        for p in parts {
+            if kept.last().is_some_and(|k| p.0 < k.1) {
+                continue;
+            }
+            kept.push(p);
+        }
+        let mut toks = Vec::new();
+        let mut content = BTreeMap::new();
+        let mut quote_toks = vec![Vec::new(); quotes.len()];
+        let mut pos = 0;
+        for (s, e, qi, c) in kept {
+            tokenize(text, pos, s, &mut toks);
+            content.insert(toks.len(), c);
+            quote_toks[qi].push(toks.len());
+            toks.push(Tok { kind: Kind::Quote(qi), start: s, end: e });
+            pos = e;
+        }
+        tokenize(text, pos, text.len(), &mut toks);
+        let lowers = toks
+            .iter()
+            .map(|t| if t.kind == Kind::Word { text[t.start..t.end].to_lowercase().replace('’', "'") } else { String::new() })
+            .collect();
+        let mut doc = Doc { text, toks, lowers, sents: Vec::new(), sent_of: Vec::new(), quote_toks, content };
+        doc.split_sentences();
+        doc
+    }
+
+    fn split_sentences(&mut self) {
+        let n = self.toks.len();
+        let mut start = 0;
+        let mut sent_of = vec![0; n];
+        for i in 0..n {
+            sent_of[i] = self.sents.len();
+            let end_here = match self.toks[i].kind {
+                Kind::Break => true,
+                Kind::Punct => self.is_sentence_punct(i) && self.next_starts_sentence(i),
+                Kind::Quote(_) => self.quote_ends_sentence(i),
+                Kind::Word => false,
+            };
+            if end_here && self.toks[i].kind == Kind::Break && start == i && !self.sents.is_empty() {
+                // A break right after a sentence end belongs to that sentence.
+                let last = self.sents.len() - 1;
+                self.sents[last].end = i + 1;
+                sent_of[i] = last;
+                start = i + 1;
+            } else if end_here {
+                self.sents.push(start..i + 1);
+                start = i + 1;
+            }
+        }
+        if start < n || self.sents.is_empty() {
+            self.sents.push(start..n);
+        }
+        self.sent_of = sent_of;
+    }
+
+    /// A `.`, `?` or `!` that is not an abbreviation's period.
+    fn is_sentence_punct(&self, i: usize) -> bool {
+        if self.toks[i].kind != Kind::Punct {
+            return false;
+        }
+        match &self.text[self.toks[i].start..self.toks[i].end] {
+            "?" | "!" => true,
+            "." => !(i > 0 && self.toks[i - 1].end == self.toks[i].start && self.is_abbrev(i - 1)),
+            _ => false,
+        }
+    }
+
+    fn is_abbrev(&self, i: usize) -> bool {
+        if self.toks[i].kind != Kind::Word {
+            return false;
+        }
+        let w = &self.text[self.toks[i].start..self.toks[i].end];
+        w.contains('.') || (w.chars().count() == 1 && w.chars().all(char::is_uppercase)) || ABBREVS.contains(&w)
+    }
+
+    fn next_starts_sentence(&self, i: usize) -> bool {
+        match self.toks.get(i + 1) {
+            None => true,
+            Some(t) => match t.kind {
+                Kind::Word => !self.lowers[i + 1].starts_with(|c: char| c.is_lowercase()),
+                _ => true,
+            },
+        }
+    }
+
+    /// A quote whose content ends in `.`, `?` or `!` and is followed by a
+    /// capitalised word, a break or the end.
+    fn quote_ends_sentence(&self, i: usize) -> bool {
+        let Some(c) = self.content.get(&i) else { return false };
+        let inner = self.text[c.clone()].trim_end();
+        let last = inner.chars().rev().find(|c| !is_mark(*c));
+        let terminal = matches!(last, Some('.' | '?' | '!' | '…'));
+        // `?` and `!` inside a quote rarely end the sentence around it when a
+        // lowercase clause follows (`"Why?" he asked`).
+        let mut k = i + 1;
+        while k < self.toks.len() && self.toks[k].kind == Kind::Punct && self.is_sentence_punct(k) {
+            k += 1;
+        }
+        if k > i + 1 {
+            return false; // the sentence period after the mark ends it instead
+        }
+        terminal && self.next_starts_sentence(i)
+    }
+
+    fn lower(&self, i: usize) -> String {
+        self.lowers.get(i).cloned().unwrap_or_default()
+    }
+
+    fn word(&self, i: usize) -> &str {
+        &self.text[self.toks[i].start..self.toks[i].end]
+    }
+
+    fn is_cap(&self, i: usize) -> bool {
+        self.toks[i].kind == Kind::Word && self.word(i).starts_with(|c: char| c.is_uppercase())
+    }
+
+    fn is_punct_in(&self, i: usize, set: &str) -> bool {
+        i < self.toks.len() && self.toks[i].kind == Kind::Punct && set.contains(self.word(i))
+    }
+
+    fn is_verb(&self, i: usize) -> bool {
+        // A capitalised verb only at a sentence start (`Said Peskov:`), never
+        // inside a name (`United States`, `Associated Press Says`).
+        self.toks[i].kind == Kind::Word
+            && VERBS.binary_search(&self.lowers[i].as_str()).is_ok()
+            && (!self.is_cap(i) || i == 0 || !matches!(self.toks[i - 1].kind, Kind::Word))
+    }
+
+    fn is_according(&self, i: usize) -> bool {
+        self.lowers[i] == "according" && self.lowers.get(i + 1).is_some_and(|w| w == "to")
+    }
+
+    fn is_np_word(&self, i: usize) -> bool {
+        self.toks[i].kind == Kind::Word
+            && ((self.is_cap(i) && !CAP_STOP.contains(&self.lowers[i].as_str())) || ROLES.contains(&self.lowers[i].as_str()))
+    }
+
+    /// A phrase can name a speaker: it has a capitalised word (not at the
+    /// start only because of a determiner) or a role noun, or is a pronoun.
+    fn has_head(&self, r: Range<usize>) -> bool {
+        r.clone().any(|k| {
+            let w = self.lowers[k].as_str();
+            (self.is_cap(k) && !DETERMINERS.contains(&w) && !LINKS.contains(&w)) || ROLE_HEADS.contains(&w) || PRONOUNS.contains(&w)
+        })
+    }
+
+    /// The phrase contains a personal or proper name (a capitalised word that
+    /// is not a title).
+    fn has_name(&self, r: Range<usize>) -> bool {
+        r.clone().any(|k| self.is_cap(k) && !TITLES.contains(&self.lowers[k].as_str()) && !DETERMINERS.contains(&self.lowers[k].as_str()))
+    }
+
+    fn span_text(&self, r: Range<usize>) -> &str {
+        &self.text[self.toks[r.start].start..self.toks[r.end - 1].end]
+    }
+}
+
+/// Extends a quote's content range over the whitespace and marks around it.
+fn widen_to_marks(text: &str, p: Range<usize>) -> (usize, usize) {
+    let mut s = p.start;
+    let mut n = 0;
+    for c in text[..s].chars().rev() {
+        if is_mark(c) && n < 2 {
+            n += 1;
+            s -= c.len_utf8();
+        } else if c == ' ' && n == 0 {
+            s -= 1;
+        } else {
+            break;
+        }
+    }
+    let mut e = p.end;
+    let mut n = 0;
+    for c in text[e..].chars() {
+        if is_mark(c) && n < 2 {
+            n += 1;
+            e += c.len_utf8();
+        } else if c == ' ' && n == 0 {
+            e += 1;
+        } else {
+            break;
+        }
+    }
+    (s, e)
+}
+
+/// Appends the tokens of `text[from..to]`.
+fn tokenize(text: &str, from: usize, to: usize, out: &mut Vec<Tok>) {
+    let s = &text[from..to];
+    let mut it = s.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        let start = from + i;
+        if c == '\n' {
+            if !out.last().is_some_and(|t| t.kind == Kind::Break) {
+                out.push(Tok { kind: Kind::Break, start, end: start + 1 });
+            }
+        } else if c.is_whitespace() {
+        } else if c.is_alphanumeric() {
+            let mut end = start + c.len_utf8();
+            while let Some(&(k, d)) = it.peek() {
+                if d.is_alphanumeric() {
+                    end = from + k + d.len_utf8();
+                    it.next();
+                } else if matches!(d, '\'' | '’' | '-' | '.' | '&') {
+                    // Joiners stay in a word only when a letter follows:
+                    // `Kremlin's`, `Jean-Pierre`, `U.S` (the final period is
+                    // punctuation, marked as an abbreviation later).
+                    let next = s[k + d.len_utf8()..].chars().next();
+                    if next.is_some_and(char::is_alphanumeric) {
+                        it.next();
+                        end = from + k + d.len_utf8();
+                    } else {
+                        break;
+                    }
+                } else {
+                    break;
+                }
+            }
+            out.push(Tok { kind: Kind::Word, start, end });
+        } else {
+            out.push(Tok { kind: Kind::Punct, start, end: start + c.len_utf8() });
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Resolving a speaker phrase to a canonical speaker and side.
+
+/// A resolved speaker.
+#[derive(Debug, Clone)]
+struct Resolved {
+    speaker: String,
+    side: String,
+    mention: Range<usize>,
+}
+
+/// Per-article state for resolving mentions: the speakers seen so far (for
+/// pronouns and descriptions) and the names the article spells out in full.
+struct Resolver<'d, 'a> {
+    doc: &'d Doc<'a>,
+    actors: &'d Actors,
+    /// (byte position, canonical speaker, side), in text order.
+    events: Vec<(usize, String, String)>,
+    /// Full names written in the article: (token index of the name's first
+    /// word, name tokens).
+    names: Vec<Range<usize>>,
+    /// Canonical names already given a side, for consistency within the article.
+    sides: BTreeMap<String, String>,
+}
+
+impl<'d, 'a> Resolver<'d, 'a> {
+    fn new(doc: &'d Doc<'a>, actors: &'d Actors) -> Self {
+        let mut names = Vec::new();
+        let n = doc.toks.len();
+        let mut i = 0;
+        while i < n {
+            if doc.is_cap(i) && !is_title_or_stop(doc, i) {
+                let mut j = i;
+                while j < n && doc.is_cap(j) && !is_title_or_stop(doc, j) {
+                    j += 1;
+                }
+                if j - i >= 2 {
+                    names.push(i..j);
+                }
+                i = j.max(i + 1);
+            } else {
+                i += 1;
+            }
+        }
+        Resolver { doc, actors, events: Vec::new(), names, sides: BTreeMap::new() }
+    }
+
+    fn remember(&mut self, pos: usize, speaker: String, side: String) {
+        self.events.push((pos, speaker, side));
+    }
+
+    /// The most recent attributed quote between byte `from` and `to`.
+    fn last_event_in(&self, from: usize, to: usize) -> Option<Attribution> {
+        let (_, sp, side) = self.events.iter().rev().find(|(p, _, _)| *p >= from && *p < to)?;
+        Some(Attribution { speaker: Some(sp.clone()), side: Some(side.clone()), ..Default::default() })
+    }
+
+    fn resolve(&mut self, np: &Np, at: usize) -> Option<Resolved> {
+        let doc = self.doc;
+        let main = np.toks.clone();
+        if main.len() == 1 && PRONOUNS.contains(&doc.lower(main.start).as_str()) {
+            return self.resolve_pronoun(main.start, at);
+        }
+        // Prefer the part that carries a name: `the Kremlin spokesman, Dmitry Peskov`.
+        let (named, desc) = match &np.appos {
+            Some(a) if !doc.has_name(main.clone()) && doc.has_name(a.clone()) => (a.clone(), Some(main.clone())),
+            Some(a) => (main.clone(), Some(a.clone())),
+            None => (main.clone(), None),
+        };
+        let mention = doc.toks[named.start].start..doc.toks[named.end - 1].end;
+        let desc_text = desc.map(|d| doc.span_text(d).to_string()).unwrap_or_default();
+        let full = doc.span_text(named.clone()).to_string();
+        // 1. The whole phrase is a known alias (`the Russian embassy to the United States`).
+        if let Some(a) = self.lookup_phrase(named.clone()) {
+            return Some(Resolved { speaker: a.0, side: a.1, mention });
+        }
+        // 2. A personal name after the titles.
+        let name = name_part(doc, named.clone());
+        if let Some(nr) = name.clone() {
+            let (canonical, side) = self.resolve_name(nr.clone(), &format!("{full} {desc_text}"));
+            return Some(Resolved { speaker: canonical, side, mention });
+        }
+        // 3. A description: who in this article has that role?
+        self.resolve_description(named, &desc_text, at, mention)
+    }
+
+    /// Dictionary look-up of a phrase, with and without its determiner.
+    fn lookup_phrase(&self, r: Range<usize>) -> Option<(String, String)> {
+        let doc = self.doc;
+        let mut r = r;
+        while !r.is_empty() && DETERMINERS.contains(&doc.lower(r.start).as_str()) {
+            r.start += 1;
+        }
+        if r.is_empty() {
+            return None;
+        }
+        let a = self.actors.lookup(doc.span_text(r))?;
+        Some((a.canonical.clone(), a.side.clone()))
+    }
+
+    /// Canonical name and side of a personal name written as tokens `r`.
+    fn resolve_name(&mut self, r: Range<usize>, description: &str) -> (String, String) {
+        let doc = self.doc;
+        let written = doc.span_text(r.clone()).to_string();
+        // The full name this article gives a surname or short form.
+        let full = if r.len() == 1 { self.full_name_for(r.start) } else { None };
+        let (name, name_toks) = match &full {
+            Some(f) => (doc.span_text(f.clone()).to_string(), f.clone()),
+            None => (written.clone(), r.clone()),
+        };
+        for cand in [&name, &written] {
+            if let Some(a) = self.actors.lookup(cand) {
+                return (a.canonical.clone(), a.side.clone());
+            }
+        }
+        if let Some(s) = self.sides.get(&name) {
+            return (name, s.clone());
+        }
+        let side = self
+            .actors
+            .side_of_description(description)
+            .map(str::to_string)
+            .or_else(|| self.side_from_context(name_toks.clone()))
+            .or_else(|| if full.is_none() { None } else { self.side_from_context(r.clone()) })
+            .unwrap_or_else(|| UNKNOWN_SIDE.to_string());
+        self.sides.insert(name.clone(), side.clone());
+        (name, side)
+    }
+
+    /// The first multi-word name in the article ending with the surname at token `t`.
+    fn full_name_for(&self, t: usize) -> Option<Range<usize>> {
+        let doc = self.doc;
+        let sur = doc.lower(t);
+        self.names
+            .iter()
+            .filter(|n| doc.lower(n.end - 1) == sur && n.len() >= 2 && !n.contains(&t) || (n.contains(&t) && n.len() >= 2 && n.end - 1 == t))
+            .min_by_key(|n| n.start)
+            .cloned()
+    }
+
+    /// A side from the words around a name's first mention: titles before it
+    /// (`Russian Deputy Foreign Minister`) and an apposition after it
+    /// (`, Ukraine's defence minister,`).
+    fn side_from_context(&self, name: Range<usize>) -> Option<String> {
+        let doc = self.doc;
+        let s = doc.sent_of[name.start];
+        let sent = doc.sents[s].clone();
+        let before_lo = name.start.saturating_sub(6).max(sent.start);
+        let mut pieces = Vec::new();
+        if before_lo < name.start {
+            pieces.push(doc.span_text(before_lo..name.start).to_string());
+        }
+        let after_hi = (name.end + 8).min(sent.end);
+        if name.end < after_hi && doc.is_punct_in(name.end, ",(") {
+            let stop = (name.end + 1..after_hi).find(|&k| doc.is_punct_in(k, ",)") || doc.is_verb(k)).unwrap_or(after_hi);
+            if stop > name.end + 1 {
+                pieces.push(doc.span_text(name.end + 1..stop).to_string());
+            }
+        }
+        // Only the descriptors next to the name count: the words just before
+        // it, read backwards until a word that is neither title nor descriptor.
+        for p in pieces.iter().rev() {
+            if let Some(side) = self.actors.side_of_description(p) {
+                return Some(side.to_string());
+            }
+        }
+        None
+    }
+
+    /// A role description (`the embassy`, `the deputy foreign minister`,
+    /// `the US leader`) resolved against the article.
+    fn resolve_description(&mut self, r: Range<usize>, extra: &str, at: usize, mention: Range<usize>) -> Option<Resolved> {
+        let doc = self.doc;
+        let mut words: Vec<String> = r.clone().map(|k| doc.lower(k)).collect();
+        while words.first().is_some_and(|w| DETERMINERS.contains(&w.as_str())) {
+            words.remove(0);
+        }
+        if words.is_empty() {
+            return None;
+        }
+        let phrase = words.join(" ");
+        let desc_side = self.actors.side_of_description(&format!("{} {extra}", doc.span_text(r.clone()))).map(str::to_string);
+        // (a) The same words written just before a name elsewhere in the
+        // article: `Deputy Foreign Minister Sergei Ryabkov`.
+        if words.len() >= 1 && words.iter().any(|w| ROLE_HEADS.contains(&w.as_str())) {
+            for n in self.names.clone() {
+                let lo = n.start.saturating_sub(words.len() + 2);
+                let ctx: Vec<String> = (lo..n.start).filter(|&k| doc.toks[k].kind == Kind::Word).map(|k| doc.lower(k)).collect();
+                let ctx = ctx.join(" ");
+                if ctx.ends_with(&phrase) || (words.len() >= 2 && ctx.contains(&phrase)) {
+                    let nr = name_part(doc, n.clone()).unwrap_or(n.clone());
+                    let (canonical, side) = self.resolve_name(nr, &ctx);
+                    if desc_side.as_ref().is_none_or(|s| *s == side) {
+                        return Some(Resolved { speaker: canonical, side, mention });
+                    }
+                }
+            }
+        }
+        // (b) A known actor the article names whose alias has the head noun:
+        // `the embassy` → `the Russian embassy to the United States`.
+        let head = words.last().cloned().unwrap_or_default();
+        if ORG_HEADS.contains(&head.as_str()) {
+            let lower_text = doc.text[..at.min(doc.text.len())].to_lowercase();
+            let mut best: Option<(usize, String, String)> = None;
+            for n in 0..doc.toks.len() {
+                if doc.toks[n].start >= at || doc.lower(n) != head {
+                    continue;
+                }
+                // Grow phrases around this head word and look them up.
+                let lo = n.saturating_sub(4);
+                let hi = (n + 6).min(doc.toks.len());
+                for a in lo..=n {
+                    for b in (n + 1..=hi).rev() {
+                        if (a..b).any(|k| doc.toks[k].kind != Kind::Word) {
+                            continue;
+                        }
+                        if let Some(found) = self.lookup_phrase(a..b) {
+                            if desc_side.as_ref().is_none_or(|s| *s == found.1) && best.as_ref().is_none_or(|x| doc.toks[a].start > x.0) {
+                                best = Some((doc.toks[a].start, found.0, found.1));
+                            }
+                        }
+                    }
+                }
+            }
+            let _ = lower_text;
+            if let Some((_, sp, side)) = best {
+                return Some(Resolved { speaker: sp, side, mention });
+            }
+        }
+        // (c) The most recent speaker of the side the description names
+        // (`the US leader` after a Biden quote).
+        if let Some(side) = &desc_side {
+            if PERSON_HEADS.contains(&head.as_str()) {
+                if let Some((_, sp, sd)) = self.events.iter().rev().find(|(p, sp, sd)| *p < at && sd == side && is_person(sp)) {
+                    return Some(Resolved { speaker: sp.clone(), side: sd.clone(), mention });
+                }
+            }
+        }
+        // (d) The description itself is the speaker (`a senior US official`).
+        if !words.iter().any(|w| ROLE_HEADS.contains(&w.as_str())) && !doc.has_name(r.clone()) {
+            return None;
+        }
+        let mut sr = r.clone();
+        while sr.len() > 1 && DETERMINERS.contains(&doc.lower(sr.start).as_str()) {
+            sr.start += 1;
+        }
+        let speaker = doc.span_text(sr).to_string();
+        Some(Resolved { speaker, side: desc_side.unwrap_or_else(|| UNKNOWN_SIDE.to_string()), mention })
+    }
+
+    /// `he`, `she`, `they`: the most recent speaker of plausible gender and number.
+    fn resolve_pronoun(&mut self, t: usize, at: usize) -> Option<Resolved> {
+        let doc = self.doc;
+        let p = doc.lower(t);
+        let mention = doc.toks[t].start..doc.toks[t].end;
+        let pos = doc.toks[t].start.min(at);
+        // Candidates: attributed speakers, and named subjects of the sentences
+        // just before the pronoun.
+        let mut cands: Vec<(usize, String, String)> = self.events.iter().filter(|e| e.0 < pos).cloned().collect();
+        let s = doc.sent_of[t];
+        for back in 0..=2 {
+            if s < back {
+                break;
+            }
+            let r = doc.sents[s - back].clone();
+            let hi = if back == 0 { t } else { r.end };
+            if let Some(np) = sentence_subject(doc, r.start, hi) {
+                if np.toks.len() == 1 && PRONOUNS.contains(&doc.lower(np.toks.start).as_str()) {
+                    continue;
+                }
+                if let Some(nr) = name_part(doc, np.toks.clone()) {
+                    let desc = doc.span_text(np.toks.clone()).to_string();
+                    let (c, side) = self.resolve_name(nr, &desc);
+                    cands.push((doc.toks[np.toks.start].start, c, side));
+                }
+            }
+        }
+        cands.sort_by_key(|c| c.0);
+        let want = match p.as_str() {
+            "he" | "him" | "his" => Some('m'),
+            "she" | "her" => Some('f'),
+            _ => None,
+        };
+        let plural = matches!(p.as_str(), "they" | "it" | "we");
+        let pick = cands.iter().rev().find(|(_, sp, _)| {
+            if plural {
+                !is_person(sp)
+            } else {
+                is_person(sp) && want.is_none_or(|g| self.gender(sp).is_none_or(|h| h == g))
+            }
+        })?;
+        Some(Resolved { speaker: pick.1.clone(), side: pick.2.clone(), mention })
+    }
+
+    /// `m` or `f` when the first name or an honorific in the article tells.
+    fn gender(&self, name: &str) -> Option<char> {
+        let first = name.split_whitespace().next()?.to_lowercase();
+        if FEMALE_NAMES.contains(&first.as_str()) {
+            return Some('f');
+        }
+        if MALE_NAMES.contains(&first.as_str()) {
+            return Some('m');
+        }
+        let sur = name.split_whitespace().last()?;
+        for (h, g) in [("Mr ", 'm'), ("Mr. ", 'm'), ("Ms ", 'f'), ("Ms. ", 'f'), ("Mrs ", 'f'), ("Mrs. ", 'f')] {
+            if self.doc.text.contains(&format!("{h}{sur}")) {
+                return Some(g);
+            }
+        }
+        None
+    }
+}
+
+fn is_title_or_stop(doc: &Doc, i: usize) -> bool {
+    let w = doc.lower(i);
+    TITLES.contains(&w.as_str()) || CAP_STOP.contains(&w.as_str()) || PRONOUNS.contains(&w.as_str()) || w.ends_with("'s")
+}
+
+/// The personal name at the end of a phrase, titles and descriptions
+/// stripped: `Kremlin spokesman Dmitry Peskov` → `Dmitry Peskov`.
+fn name_part(doc: &Doc, r: Range<usize>) -> Option<Range<usize>> {
+    let mut s = r.end;
+    while s > r.start {
+        let k = s - 1;
+        if doc.is_cap(k) && !is_title_or_stop(doc, k) && !doc.lower(k).ends_with("'s") {
+            s = k;
+        } else {
+            break;
+        }
+    }
+    let nr = s..r.end;
+    if nr.is_empty() {
+        return None;
+    }
+    // A single capitalised word that is really a place or an institution
+    // (`Moscow`, `Kremlin`) is not a personal name; the caller looks those up.
+    let words: Vec<String> = nr.clone().map(|k| doc.lower(k)).collect();
+    if words.iter().any(|w| ORG_HEADS.contains(&w.as_str()) || ROLES.contains(&w.as_str())) {
+        return None;
+    }
+    Some(nr)
+}
+
+/// Whether a canonical speaker is a person (two or more capitalised words,
+/// none of them an institution word).
+fn is_person(name: &str) -> bool {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    words.len() >= 2
+        && words.iter().all(|w| w.starts_with(|c: char| c.is_uppercase()))
+        && !words.iter().any(|w| ORG_HEADS.contains(&w.to_lowercase().as_str()) || ROLES.contains(&w.to_lowercase().as_str()))
+}
+
+// ---------------------------------------------------------------------------
+// Word lists. Sorted where binary-searched.
+
+/// Reporting verbs, every form (sorted: binary-searched).
+static VERBS: &[&str] = &[
+    "accuse", "accused", "accuses", "accusing", "acknowledged", "acknowledges", "add", "added", "adding", "adds",
+    "admits", "admitted", "alleged", "alleges", "announced", "announces", "answered", "argued", "argues", "arguing",
+    "ask", "asked", "asking", "asks", "asserted", "asserts", "blasted", "boasted", "branded", "call", "called",
+    "calling", "calls", "cautioned", "charged", "claim", "claimed", "claiming", "claims", "commented", "complained",
+    "conceded", "concluded", "confirmed", "continued", "continues", "countered", "criticised", "criticized",
+    "declared", "declares", "demanded", "denied", "denies", "described", "describes", "describing", "dubbed",
+    "emphasised", "emphasises", "emphasized", "emphasizes", "estimated", "exclaimed", "explained", "explaining",
+    "explains", "insisted", "insisting", "insists", "joked", "labeled", "labelled", "lamented", "maintained",
+    "mused", "noted", "notes", "noting", "observed", "pledged", "pointed", "posted", "predicted", "promised",
+    "quipped", "recalled", "recalls", "remarked", "repeated", "replied", "replies", "reported", "responded",
+    "said", "say", "saying", "says", "shouted", "slammed", "stated", "states", "stating", "stressed", "stresses",
+    "stressing", "suggested", "suggests", "tell", "telling", "tells", "testified", "threatened", "told", "tweeted",
+    "underlined", "urged", "urges", "urging", "vowed", "vows", "warned", "warning", "warns", "writes", "writing",
+    "wrote", "yelled",
+];
+
+/// Words that never start or continue a name even when capitalised
+/// (sentence-initial function words, days, months).
+static CAP_STOP: &[&str] = &[
+    "a", "after", "also", "although", "an", "and", "april", "as", "asked", "at", "august", "because", "before",
+    "but", "by", "december", "despite", "during", "earlier", "even", "february", "for", "friday", "from",
+    "however", "if", "in", "instead", "it", "january", "july", "june", "last", "later", "march", "may",
+    "meanwhile", "monday", "moreover", "next", "november", "now", "october", "on", "once", "or", "saturday",
+    "separately", "september", "since", "so", "speaking", "still", "sunday", "that", "the", "then", "there",
+    "these", "this", "those", "thursday", "to", "today", "tuesday", "wednesday", "what", "when", "where",
+    "whether", "which", "while", "who", "why", "with", "yesterday", "yet", "according", "other", "both", "many",
+    "some", "such", "one", "two", "three", "not", "no", "all", "his", "her", "their", "our", "my", "your",
+];
+
+static CONNECTIVES: &[&str] = &["but", "and", "however", "meanwhile", "separately", "moreover", "also", "so", "yet", "still", "then", "now", "instead", "indeed"];
+
+/// First words of an introductory phrase that ends at a comma.
+static INTRO: &[&str] = &[
+    "in", "on", "at", "after", "before", "during", "asked", "when", "while", "as", "with", "without", "despite",
+    "following", "since", "earlier", "later", "last", "for", "from", "by", "over", "amid", "under", "like", "unlike",
+    "if", "although", "though", "according", "to", "this", "that", "on",
+];
+
+static PRONOUNS: &[&str] = &["he", "she", "they", "it", "we", "i"];
+
+static DETERMINERS: &[&str] = &["the", "a", "an", "its", "his", "her", "their", "our", "another", "one"];
+
+/// Words that may sit inside a name or institution: `Ministry of Defence`,
+/// `embassy to the United States`, `committee for international relations`.
+static LINKS: &[&str] = &["of", "for", "to", "on", "the", "and"];
+
+static SKIP_BACK: &[&str] = &[
+    "also", "later", "earlier", "then", "again", "previously", "recently", "reportedly", "has", "had", "have",
+    "was", "is", "once", "further", "separately", "repeatedly", "publicly", "flatly", "bluntly", "firmly",
+    "simply", "had", "would", "will", "openly", "angrily", "yesterday", "today", "tonight", "subsequently",
+    "initially", "ultimately", "first", "herself", "himself", "themselves", "itself", "even", "just", "already",
+];
+
+static TIME_WORDS: &[&str] = &[
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "week", "month", "year", "morning", "evening", "night", "afternoon", "weekend", "day", "statement",
+    "interview", "briefing", "conference", "post", "speech",
+];
+
+/// Abbreviations whose period does not end a sentence.
+static ABBREVS: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Gen", "Lt", "Col", "Sgt", "Capt", "Sen", "Rep", "Gov", "Prof",
+    "Rev", "Adm", "Maj", "Cpl", "Jan", "Feb", "Mar", "Apr", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec", "No", "vs",
+    "etc", "Inc", "Ltd", "Co", "Corp", "Mt", "Ft", "approx",
+];
+
+/// Titles and ranks stripped from names.
+static TITLES: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "miss", "sir", "lord", "lady", "dame", "president", "vice", "prime", "minister",
+    "deputy", "foreign", "secretary", "general", "gen", "senator", "sen", "rep", "representative", "gov",
+    "governor", "mayor", "ambassador", "spokesman", "spokeswoman", "spokesperson", "chancellor", "chairman",
+    "chairwoman", "chair", "speaker", "defence", "defense", "state", "press", "chief", "lt", "col", "colonel",
+    "major", "admiral", "adm", "commander", "director", "prof", "professor", "judge", "justice", "king", "queen",
+    "prince", "princess", "pope", "rev", "interior", "finance", "economy", "energy", "trade", "health",
+    "national", "security", "adviser", "advisor", "head", "leader", "premier", "first", "former", "acting",
+    "senior", "top", "cabinet", "attorney", "sergeant", "sgt", "capt", "captain", "lieutenant", "brig", "field",
+    "marshal", "envoy", "special", "presidential", "congressman", "congresswoman", "assistant", "under",
+    "undersecretary", "permanent", "republican", "democrat", "democratic", "sheikh", "patriarch", "metropolitan",
+    "archbishop", "bishop", "officer", "mp", "mep", "news", "agency", "associate", "co-founder", "founder", "ceo",
+    "analyst", "expert", "economist", "columnist", "correspondent", "editor", "reporter", "journalist",
+    "host", "anchor", "author", "writer", "historian", "ukrainian", "russian", "american", "british", "french",
+    "german", "us", "u.s", "uk", "eu", "nato", "polish", "chinese", "israeli", "turkish", "kremlin", "white",
+];
+
+/// Lowercase words that belong in a speaker description.
+static ROLES: &[&str] = &[
+    "spokesman", "spokeswoman", "spokesperson", "official", "officials", "minister", "ministry", "embassy",
+    "diplomat", "diplomats", "diplomacy", "president", "secretary", "leader", "leaders", "chief", "head",
+    "envoy", "ambassador", "adviser", "advisor", "aide", "aides", "government", "authorities", "military",
+    "army", "police", "agency", "office", "department", "commander", "general", "governor", "mayor", "senator",
+    "lawmaker", "lawmakers", "source", "sources", "prosecutor", "prosecutors", "deputy", "foreign", "defence",
+    "defense", "press", "service", "presidential", "senior", "top", "former", "vice", "prime", "national",
+    "security", "council", "committee", "representative", "member", "chairman", "chairwoman", "director",
+    "negotiator", "commentator", "columnist", "professor", "economist", "journalist", "correspondent",
+    "researcher", "historian", "author", "host", "presenter", "writer", "editor", "expert", "experts", "analyst",
+    "analysts", "statement", "administration", "mission", "staff", "forces", "state", "media", "outlet",
+    "ministry's", "kremlin's", "chancellor", "premier", "intelligence", "interior", "parliament", "speaker",
+    "regional", "local", "military's", "administration's", "public", "affairs", "assistant", "high",
+    "commissioner", "observer", "observers", "monitor", "monitors", "residents", "resident", "witness",
+    "witnesses", "officer", "officers", "soldier", "soldiers", "troops", "party", "opposition", "campaign",
+    "unnamed", "anonymous", "acting", "chief's", "u.s", "us", "state-run", "state-owned", "pro-kremlin",
+];
+
+/// Role nouns that can head a speaker description on their own.
+static ROLE_HEADS: &[&str] = &[
+    "spokesman", "spokeswoman", "spokesperson", "official", "officials", "minister", "ministry", "embassy",
+    "diplomat", "diplomats", "diplomacy", "president", "secretary", "leader", "chief", "head", "envoy",
+    "ambassador", "adviser", "advisor", "aide", "government", "authorities", "military", "army", "police",
+    "agency", "office", "department", "commander", "governor", "mayor", "senator", "lawmaker", "lawmakers",
+    "source", "sources", "prosecutor", "prosecutors", "council", "committee", "representative", "chairman",
+    "chairwoman", "director", "negotiator", "commentator", "columnist", "professor", "economist",
+    "journalist", "correspondent", "researcher", "historian", "expert", "experts", "analyst", "analysts",
+    "statement", "administration", "mission", "staff", "forces", "chancellor", "premier", "parliament",
+    "speaker", "commissioner", "observer", "monitor", "resident", "residents", "witness", "officer", "soldier",
+    "kremlin", "pentagon", "diplomat",
+];
+
+/// Heads of institution descriptions, resolved against known actors.
+static ORG_HEADS: &[&str] = &[
+    "embassy", "ministry", "kremlin", "government", "department", "office", "agency", "administration",
+    "pentagon", "council", "committee", "mission", "parliament", "police", "army", "military", "authorities",
+    "diplomacy", "staff", "forces", "service", "house", "union", "nations", "alliance", "duma", "commission",
+];
+
+/// Heads of person descriptions.
+static PERSON_HEADS: &[&str] = &[
+    "leader", "president", "minister", "spokesman", "spokeswoman", "spokesperson", "secretary", "chief", "head",
+    "envoy", "ambassador", "diplomat", "adviser", "advisor", "aide", "commander", "general", "chancellor",
+    "premier",
+];
+
+/// First names that tell a speaker's gender (for `he`/`she`); a short,
+/// news-oriented list, and honorifics in the article take over when absent.
+static FEMALE_NAMES: &[&str] = &[
+    "maria", "marina", "kaja", "hillary", "kamala", "olga", "clare", "cathryn", "nancy", "ursula", "liz",
+    "annalena", "victoria", "jen", "karine", "linda", "samantha", "elizabeth", "theresa", "angela", "sanna",
+    "giorgia", "mette", "iryna", "olena", "valentina", "margarita", "ella", "anna", "maya", "natalia",
+    "tatiana", "yulia", "elena", "ekaterina", "svetlana", "lyudmila", "avril", "wendy", "lynne", "sarah",
+    "mary", "emily", "jennifer", "susan", "karen", "lisa", "michelle", "laura", "kate", "catherine", "jane",
+    "helen", "rachel", "rebecca", "julia", "sophie", "emma", "marine", "christine", "kristi", "nikki", "tulsi",
+    "marjorie", "lauren", "elise", "kelly", "amy", "patricia", "barbara", "joanna", "agnieszka", "ewa",
+];
+
+static MALE_NAMES: &[&str] = &[
+    "vladimir", "dmitry", "dmitri", "sergei", "sergey", "joe", "joseph", "antony", "jake", "john", "lloyd",
+    "donald", "ned", "matthew", "mark", "volodymyr", "dmytro", "oleksii", "oleksiy", "andriy", "mykhailo",
+    "vitali", "jens", "boris", "rishi", "grant", "emmanuel", "olaf", "xi", "narendra", "alexander", "yuri",
+    "anatoly", "vasily", "vassily", "nikolai", "yevgeny", "ramzan", "aleksey", "alexei", "oleg", "petteri",
+    "richard", "brandon", "robert", "lindsey", "roger", "michael", "james", "david", "william", "george",
+    "barack", "mike", "marco", "kevin", "chuck", "mitch", "keir", "ben", "simon", "andrzej", "donald", "jacek",
+    "radoslaw", "recep", "viktor", "antonio", "denys", "valerii", "kyrylo", "rustem", "ihor", "yuriy", "petro",
+    "pete", "steve", "keith", "dan", "christo", "paul", "peter", "klaus", "anthony", "seymour", "mick",
+    "miroslav", "amjad", "scheherazade_", "tom", "tony", "bill", "charles", "friedrich", "josep", "gabrielius",
+    "justin", "pedro", "ulf", "sauli", "jd", "kirill", "valery", "igor", "leonid", "mikhail", "denis",
+    "andrei", "vyacheslav", "ivan", "pavel", "alexey", "maxim", "ilya", "gennady", "viktor", "hunter", "ted",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A test-only quote finder (straight and curly double quotes), so these
+    /// unit tests do not depend on the quote module's details.
+    fn spans(text: &str) -> Vec<QuoteSpan> {
+        let mut out = Vec::new();
+        let mut open: Option<usize> = None;
+        for (i, c) in text.char_indices() {
+            match (c, open) {
+                ('"' | '“', None) => open = Some(i + c.len_utf8()),
+                ('"' | '”', Some(s)) => {
+                    out.push(QuoteSpan { parts: vec![s..i], style: crate::quotes::MarkStyle::Double, continued: false, unclosed: false });
+                    open = None;
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn who(text: &str) -> Vec<(String, String)> {
+        let q = spans(text);
+        attribute(text, &q, &Actors::builtin())
+            .into_iter()
+            .map(|a| (a.speaker.unwrap_or_default(), a.side.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn verbs_are_sorted_for_binary_search() {
+        assert!(VERBS.windows(2).all(|w| w[0] < w[1]), "VERBS must be sorted and unique");
+    }
+
+    #[test]
+    fn trailing_and_apposition() {
+        let t = "\"Relations are bad,\" Dmitry Peskov, the Kremlin's spokesman, said.";
+        assert_eq!(who(t), vec![("Dmitry Peskov".into(), "RU".into())]);
+    }
+
+    #[test]
+    fn leading_with_titles_and_unknown_name() {
+        let t = "Russian Deputy Foreign Minister Ivan Petrovsky said: \"We are going from bad to worse.\"";
+        assert_eq!(who(t), vec![("Ivan Petrovsky".into(), "RU".into())]);
+    }
+
+    #[test]
+    fn surname_resolves_to_full_name_in_article() {
+        let t = "Estonian diplomat Karl Tamm met reporters.\n\"We stand firm,\" Tamm said.";
+        assert_eq!(who(t), vec![("Karl Tamm".into(), "WEST".into())]);
+    }
+
+    #[test]
+    fn pronoun_takes_most_recent_matching_speaker() {
+        let t = "\"No,\" Maria Zakharova said. \"Never,\" Sergei Lavrov said.\n\"Not at all,\" she added.";
+        assert_eq!(who(t)[2].0, "Maria Zakharova");
+    }
 }

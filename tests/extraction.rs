@@ -1,0 +1,212 @@
+//! Extraction end to end on small articles written for these tests: one test
+//! per attribution pattern, plus actor-dictionary errors.
+
+use stance::actors::Actors;
+use stance::extract::{extract, Quote};
+
+fn quotes(text: &str) -> Vec<Quote> {
+    extract(text, &Actors::builtin())
+}
+
+/// The (speaker, side) of the quote whose text starts with `start`.
+fn who(text: &str, start: &str) -> (String, String) {
+    let qs = quotes(text);
+    let q = qs
+        .iter()
+        .find(|q| q.text.starts_with(start))
+        .unwrap_or_else(|| panic!("no quote starting with {start:?} in {qs:#?}"));
+    (q.speaker.clone().unwrap_or_default(), q.side.clone().unwrap_or_default())
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    (a.to_string(), b.to_string())
+}
+
+#[test]
+fn trailing_name_said() {
+    let t = "Moscow was unhappy.\n\"We have heard nothing new,\" Dmitry Peskov said on Monday.\n";
+    assert_eq!(who(t, "We have heard"), pair("Dmitry Peskov", "RU"));
+}
+
+#[test]
+fn leading_name_said_colon() {
+    let t = "Antony Blinken said: \"The door to diplomacy remains open.\"\n";
+    assert_eq!(who(t, "The door"), pair("Antony Blinken", "US"));
+}
+
+#[test]
+fn trailing_said_name() {
+    let t = "\"That is a decision for Kyiv,\" said Jake Sullivan, the national security adviser.\n";
+    assert_eq!(who(t, "That is a decision"), pair("Jake Sullivan", "US"));
+}
+
+#[test]
+fn told_reporters() {
+    let t = "Sergey Lavrov told reporters in Geneva that \"nobody is planning an attack.\"\n";
+    let qs = quotes(t);
+    assert_eq!(qs[0].speaker.as_deref(), Some("Sergey Lavrov"));
+    assert_eq!(qs[0].cue.as_deref(), Some("told reporters"));
+}
+
+#[test]
+fn according_to() {
+    let t = "The talks will resume next week, according to Maria Zakharova: \"We see no other way.\"\n\
+             \"Nothing has been agreed,\" according to John Kirby.\n";
+    assert_eq!(who(t, "We see no"), pair("Maria Zakharova", "RU"));
+    assert_eq!(who(t, "Nothing has been"), pair("John Kirby", "US"));
+}
+
+#[test]
+fn reporting_verbs() {
+    for verb in [
+        "said", "says", "added", "warned", "stated", "insisted", "wrote", "noted", "argued", "claimed", "declared",
+        "stressed", "emphasised", "emphasized", "explained", "asked", "replied", "tweeted", "posted", "announced",
+        "recalled", "continued", "urged",
+    ] {
+        let t = format!("\"The sanctions will not work,\" Ned Price {verb}.\n");
+        assert_eq!(who(&t, "The sanctions"), pair("Ned Price", "US"), "verb {verb}");
+    }
+    for verb in ["accused", "called", "described"] {
+        let t = format!("Sergey Lavrov {verb} the plan \"a provocation.\"\n");
+        assert_eq!(who(&t, "a provocation"), pair("Sergey Lavrov", "RU"), "verb {verb}");
+    }
+}
+
+#[test]
+fn apposition() {
+    let t = "\"There is no progress,\" Dmitry Peskov, the Kremlin's spokesman, said.\n";
+    let qs = quotes(t);
+    assert_eq!(qs[0].speaker.as_deref(), Some("Dmitry Peskov"));
+    assert_eq!(qs[0].speaker_mention.as_deref(), Some("Dmitry Peskov"));
+}
+
+#[test]
+fn role_description_resolves_to_the_named_holder() {
+    let t = "Kremlin spokesman Dmitry Peskov spoke on Tuesday.\n\
+             \"The dialogue is frozen,\" the Kremlin spokesman said.\n";
+    assert_eq!(who(t, "The dialogue"), pair("Dmitry Peskov", "RU"));
+}
+
+#[test]
+fn role_description_the_embassy() {
+    let t = "The Russian embassy to the United States issued a statement on Wednesday.\n\
+             \"Washington is to blame,\" the embassy wrote on its Facebook account.\n";
+    assert_eq!(who(t, "Washington is"), pair("Russian embassy to the United States", "RU"));
+}
+
+#[test]
+fn role_description_the_russian_diplomacy() {
+    let t = "\"The choice is not ours,\" the Russian diplomacy added.\n";
+    assert_eq!(who(t, "The choice"), pair("Russian Foreign Ministry", "RU"));
+}
+
+#[test]
+fn role_description_without_a_name_keeps_its_side() {
+    let t = "\"We are watching closely,\" a senior US official said.\n";
+    let (speaker, side) = who(t, "We are watching");
+    assert!(speaker.contains("official"), "{speaker}");
+    assert_eq!(side, "US");
+}
+
+#[test]
+fn pronoun_he_resolves_to_most_recent_male_speaker() {
+    let t = "\"First,\" Antony Blinken said.\n\"Second,\" Maria Zakharova said.\n\"Third,\" he added.\n";
+    assert_eq!(who(t, "Third"), pair("Antony Blinken", "US"));
+}
+
+#[test]
+fn pronoun_she_resolves_to_most_recent_female_speaker() {
+    let t = "\"First,\" Maria Zakharova said.\n\"Second,\" Antony Blinken said.\n\"Third,\" she said.\n";
+    assert_eq!(who(t, "Third"), pair("Maria Zakharova", "RU"));
+}
+
+#[test]
+fn pronoun_after_a_named_subject_without_quote() {
+    let t = "Sergei Ryabkov spoke to Interfax on Friday.\nHe said Moscow would make no \"unilateral concessions.\"\n";
+    assert_eq!(who(t, "unilateral"), pair("Sergei Ryabkov", "RU"));
+}
+
+#[test]
+fn continuation_quote_without_a_verb() {
+    let t = "Dmitry Peskov said relations were at their lowest point.\n\"There is no hope for improvement.\"\n";
+    assert_eq!(who(t, "There is no hope"), pair("Dmitry Peskov", "RU"));
+}
+
+#[test]
+fn quote_broken_by_attribution_has_one_speaker() {
+    let t = "\"The past two years,\" Mr Peskov said, \"have been very bad.\"\n";
+    let qs = quotes(t);
+    assert_eq!(qs.len(), 2, "{qs:#?}");
+    assert_eq!(qs[0].quote, qs[1].quote);
+    assert!(qs.iter().all(|q| q.speaker.as_deref() == Some("Dmitry Peskov")), "{qs:#?}");
+}
+
+#[test]
+fn titles_and_forms_of_a_name_are_one_speaker() {
+    for name in ["Peskov", "Mr Peskov", "Mr. Peskov", "Dmitry Peskov", "Kremlin spokesman Dmitry Peskov"] {
+        let t = format!("\"No comment,\" {name} said.\n");
+        assert_eq!(who(&t, "No comment"), pair("Dmitry Peskov", "RU"), "{name}");
+    }
+}
+
+#[test]
+fn surname_resolves_to_full_name_in_the_article() {
+    let t = "Estonian diplomat Karl Tamm arrived in Brussels.\n\"We will not be intimidated,\" Tamm said.\n";
+    assert_eq!(who(t, "We will not"), pair("Karl Tamm", "WEST"));
+}
+
+#[test]
+fn side_from_description_for_unknown_speakers() {
+    let cases = [
+        ("Russian Deputy Foreign Minister Ivan Petrovsky", "RU"),
+        ("Ukrainian President Petro Kovalenko", "UA"),
+        ("NATO Secretary General Lars Holm", "WEST"),
+        ("US Senator Tom Bradley", "US"),
+    ];
+    for (who_, side) in cases {
+        let t = format!("\"We have made our position clear,\" {who_} said.\n");
+        let (_, s) = who(&t, "We have made");
+        assert_eq!(s, side, "{who_}");
+    }
+}
+
+#[test]
+fn unknown_speaker_without_description_is_other() {
+    let t = "\"The prices went up again,\" said Anna Kowalczyk, a shopkeeper.\n";
+    assert_eq!(who(t, "The prices"), pair("Anna Kowalczyk", "OTHER"));
+}
+
+#[test]
+fn user_dictionary_extends_the_builtin_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("actors.csv");
+    std::fs::write(&p, "alias,canonical,side\nTamm,Karl Tamm,EE\nKarl Tamm,Karl Tamm,EE\n").unwrap();
+    let mut a = Actors::builtin();
+    a.extend(Actors::from_csv(&p).unwrap());
+    let qs = extract("\"We will not be intimidated,\" Karl Tamm said.\n", &a);
+    assert_eq!(qs[0].side.as_deref(), Some("EE"));
+}
+
+#[test]
+fn actor_file_conflict_names_both_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("actors.csv");
+    std::fs::write(&p, "# comment\nalias,canonical,side\nPutin,Vladimir Putin,RU\nPutin,Vladimir Putin,US\n").unwrap();
+    let e = format!("{:#}", Actors::from_csv(&p).unwrap_err());
+    let f = p.display().to_string();
+    assert!(e.contains(&format!("{f}:4")) && e.contains(&format!("{f}:3")), "{e}");
+}
+
+#[test]
+fn actor_file_bad_header_and_short_row_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("actors.csv");
+    std::fs::write(&p, "name,who\nPutin,Vladimir Putin\n").unwrap();
+    let e = format!("{:#}", Actors::from_csv(&p).unwrap_err());
+    assert!(e.contains("actors.csv") && e.contains("alias,canonical,side"), "{e}");
+    std::fs::write(&p, "alias,canonical,side\nPutin,Vladimir Putin\n").unwrap();
+    let e = format!("{:#}", Actors::from_csv(&p).unwrap_err());
+    assert!(e.contains("actors.csv:2"), "{e}");
+    let e = format!("{:#}", Actors::from_csv(&dir.path().join("missing.csv")).unwrap_err());
+    assert!(e.contains("missing.csv"), "{e}");
+}
