@@ -1,39 +1,142 @@
 //! `stance quotes`: one row per quote part, with speaker and side.
+//!
+//! Articles are read one at a time (`stance::input`), so memory stays flat;
+//! rows are written in input order, which makes the output deterministic.
 
 use anyhow::{Context, Result};
-use std::io::Write;
+use serde::Serialize;
+use stance::actors::Actors;
+use stance::article::Article;
+use stance::extract::Quote;
+use stance::input::{articles, InputArgs, Item};
+use stance::output::{is_broken_pipe, OutputArgs, RowWriter};
 use std::path::PathBuf;
 
+const AFTER_HELP: &str = "\
+Columns: doc, quote (number in the article), part and parts (a quote broken by \
+its attribution is one quote in several parts), start and end (Unicode code-point \
+offsets of the quoted words, marks excluded, into the article text as read; for \
+HTML, into the page's extracted visible text), text, speaker (canonical), \
+speaker_mention with mention_start/mention_end, side, cue, then the article's \
+title, date, outlet and url where the input has them.
+
+Exit status: 0 when every input was read, 1 when some inputs or rows were \
+skipped (each is reported on stderr with the reason), 2 on an error (bad \
+arguments, a missing text column, an unwritable output).";
+
 #[derive(clap::Args)]
+#[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// Files or folders (searched recursively) of articles.
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, default_value = "jsonl")]
-    pub format: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Actor dictionary CSV (alias,canonical,side) used instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub actors: Option<PathBuf>,
+    /// Actor dictionary CSV added to the built-in one (or to --actors); its
+    /// rows win on a conflict. May be repeated.
+    #[arg(long, value_name = "FILE")]
+    pub add_actors: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// One output row: the quote part and the article context needed to check it.
+#[derive(Serialize)]
+struct Row<'a> {
+    doc: &'a str,
+    #[serde(flatten)]
+    quote: &'a Quote,
+    title: Option<&'a str>,
+    date: Option<&'a str>,
+    outlet: Option<&'a str>,
+    url: Option<&'a str>,
+}
+
+/// Loads the actor dictionary the flags name.
+pub fn load_actors(replace: Option<&PathBuf>, add: &[PathBuf]) -> Result<Actors> {
+    let mut actors = match replace {
+        Some(p) => Actors::from_csv(p)?,
+        None => Actors::builtin(),
+    };
+    for p in add {
+        actors.extend(Actors::from_csv(p)?);
+    }
+    Ok(actors)
+}
+
+/// What a run read and wrote, for the closing summary.
+#[derive(Default)]
+struct Counts {
+    articles: u64,
+    quotes: u64,
+    skipped: u64,
+    warned: u64,
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    let actors = stance::actors::Actors::builtin();
-    let mut files = Vec::new();
-    for p in &args.paths {
-        for e in walkdir::WalkDir::new(p).sort_by_file_name() {
-            let e = e.with_context(|| format!("reading {}", p.display()))?;
-            if e.file_type().is_file() {
-                files.push(e.into_path());
+    let actors = load_actors(args.actors.as_ref(), &args.add_actors)?;
+    let items = articles(&args.input)?;
+    let mut out = RowWriter::from_args(&args.output)?;
+    let mut counts = Counts::default();
+    match write_all(items, &actors, &mut out, &mut counts).and_then(|()| out.finish()) {
+        Ok(()) => {}
+        Err(e) if is_broken_pipe(&e) => return Ok(0),
+        Err(e) => return Err(e),
+    }
+    eprintln!(
+        "stance quotes: {} article{}, {} quote part{}, {} skipped, {} with warnings",
+        counts.articles,
+        plural(counts.articles),
+        counts.quotes,
+        plural(counts.quotes),
+        counts.skipped,
+        counts.warned
+    );
+    Ok(if counts.skipped > 0 { 1 } else { 0 })
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn write_all(items: impl Iterator<Item = Item>, actors: &Actors, out: &mut RowWriter, counts: &mut Counts) -> Result<()> {
+    for item in items {
+        match item {
+            Item::Skipped { doc, reason } => {
+                counts.skipped += 1;
+                eprintln!("stance: skipped {doc}: {reason}");
+            }
+            Item::Article(article) => {
+                counts.articles += 1;
+                if !article.warnings.is_empty() {
+                    counts.warned += 1;
+                    for w in &article.warnings {
+                        eprintln!("stance: warning: {}: {w}", article.doc);
+                    }
+                }
+                counts.quotes += write_article(&article, actors, out)
+                    .with_context(|| format!("writing the quotes of {}", article.doc))?;
             }
         }
     }
-    let out = std::io::stdout();
-    let mut out = out.lock();
-    for f in files {
-        let text = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
-        for q in stance::extract::extract(&text, &actors) {
-            let mut v = serde_json::to_value(&q)?;
-            v["doc"] = serde_json::Value::String(f.display().to_string());
-            writeln!(out, "{v}")?;
-        }
+    Ok(())
+}
+
+fn write_article(a: &Article, actors: &Actors, out: &mut RowWriter) -> Result<u64> {
+    let quotes = stance::extract::extract(&a.text, actors);
+    for q in &quotes {
+        out.write_row(&Row {
+            doc: &a.doc,
+            quote: q,
+            title: a.meta.title.as_deref(),
+            date: a.meta.date.as_deref(),
+            outlet: a.meta.outlet.as_deref(),
+            url: a.meta.url.as_deref(),
+        })?;
     }
-    Ok(0)
+    Ok(quotes.len() as u64)
 }
