@@ -128,7 +128,7 @@ fn is_right_boundary(c: char) -> bool {
 /// apostrophe before them opens nothing.
 fn is_elision(after: &str) -> bool {
     const ELIDED: &[&str] = &["bout", "em", "cause", "til", "tis", "twas", "n", "round", "nuff", "cept"];
-    let word: String = after.chars().take_while(|c| c.is_alphabetic()).collect();
+    let word: String = after.chars().take(6).take_while(|c| c.is_alphabetic()).collect();
     let lower = word.to_lowercase();
     ELIDED.contains(&lower.as_str()) && word.chars().next().is_some_and(char::is_lowercase)
 }
@@ -139,7 +139,7 @@ fn is_elision(after: &str) -> bool {
 fn is_plural_possessive(after: &str) -> bool {
     const ATTRIBUTION: &[&str] = &["said", "says", "say", "he", "she", "they", "we", "i", "told", "added", "according", "wrote", "asked", "and", "or", "but", "as", "in", "on", "at", "for", "to", "of", "from", "with", "is", "was", "are", "were"];
     let Some(rest) = after.strip_prefix(' ') else { return false };
-    let word: String = rest.chars().take_while(|c| c.is_alphabetic()).collect();
+    let word: String = rest.chars().take(12).take_while(|c| c.is_alphabetic()).collect();
     word.chars().next().is_some_and(char::is_lowercase) && !ATTRIBUTION.contains(&word.as_str())
 }
 
@@ -240,6 +240,17 @@ struct Open {
     mark: Mark,
 }
 
+/// Deepest nesting of open quotes that is tracked. Real text nests two or
+/// three levels; the cap keeps the stack searches constant-time on hostile
+/// input (a megabyte of opening marks), which keeps pairing linear.
+const MAX_NESTING: usize = 8;
+
+fn push_open(stack: &mut Vec<Open>, m: Mark) {
+    if stack.len() < MAX_NESTING {
+        stack.push(Open { mark: m });
+    }
+}
+
 /// Pairs the marks of one paragraph. Pushes every closed pair, nested ones
 /// included (see [`outermost`]), and returns the outermost opening mark still
 /// open at the end of the paragraph, if any.
@@ -269,7 +280,7 @@ fn pair_paragraph(marks: &[Mark], out: &mut Vec<Raw>, text: &str) -> Option<Mark
                     // apostrophe (`the countries’ rights`) or a misused closer
                     // that opens (`”Yes,” he said`). Only the last is opened.
                     if m.style != MarkStyle::Single && m.left_open {
-                        stack.push(Open { mark: m });
+                        push_open(&mut stack, m);
                     }
                 }
             }
@@ -279,21 +290,17 @@ fn pair_paragraph(marks: &[Mark], out: &mut Vec<Raw>, text: &str) -> Option<Mark
                     if let (Some(k), true) = (open_idx, m.opens()) {
                         // Restart: the earlier quote of this kind lost its
                         // closing mark; cap nothing, start afresh here.
-                        if k == 0 {
-                            stack.clear();
-                        } else {
-                            stack.truncate(k);
-                        }
-                        stack.push(Open { mark: m });
+                        stack.truncate(k);
+                        push_open(&mut stack, m);
                     } else if m.style == MarkStyle::Single {
                         // A straight single mark opens only when it looks
                         // like an opener; otherwise it is an apostrophe
                         // (`Jones' car`, `rock 'n' roll` aside).
                         if m.opens() {
-                            stack.push(Open { mark: m });
+                            push_open(&mut stack, m);
                         }
                     } else if !m.closes() {
-                        stack.push(Open { mark: m });
+                        push_open(&mut stack, m);
                     }
                 }
                 _ => {
@@ -303,7 +310,7 @@ fn pair_paragraph(marks: &[Mark], out: &mut Vec<Raw>, text: &str) -> Option<Mark
                         stack.truncate(k);
                         push_raw(out, text, o, m);
                     } else {
-                        stack.push(Open { mark: m });
+                        push_open(&mut stack, m);
                     }
                 }
             }
@@ -549,7 +556,7 @@ fn pair_continuation(start: usize, style: MarkStyle, rest: &[Mark], text: &str, 
                 continue;
             }
         }
-        if m.role == Role::Open || (m.role == Role::Either && m.opens()) {
+        if (m.role == Role::Open || (m.role == Role::Either && m.opens())) && depth.len() < MAX_NESTING {
             depth.push(m.style);
         }
     }
