@@ -28,6 +28,15 @@ pub trait Classifier: Sync {
 }
 
 
+impl Classifier for crate::model::Model {
+    fn labels(&self) -> &[String] {
+        crate::model::Model::labels(self)
+    }
+    fn predict_proba(&self, text: &str) -> Vec<f64> {
+        crate::model::Model::predict_proba(self, text)
+    }
+}
+
 /// One article, scored.
 #[derive(Debug, Clone)]
 pub struct Scored {

@@ -1,8 +1,400 @@
-//! `stance score`.
+//! `stance score`: articles in, one scored row per quote part out.
+//!
+//! Streaming: articles are read in chunks, each chunk is scored in parallel
+//! (rayon, order kept), then near-duplicates are marked and the rows written
+//! in input order. Memory holds one chunk; the output is byte-identical for
+//! any `--threads`.
+//!
+//! With `-o FILE` the rows go to `FILE.partial`, committed one chunk at a
+//! time: the chunk is appended with a single write, synced, and only then is
+//! the small sidecar `FILE.partial.json` (articles done, bytes committed)
+//! replaced atomically. `FILE` itself appears, by rename, only when the run is
+//! complete, so a run killed at any moment leaves `FILE` as it was, and
+//! `--resume` cuts `FILE.partial` back to the last committed chunk, rebuilds
+//! the duplicate index from the articles already done (extraction only, no
+//! model) and scores the rest: no article twice, none missed, and the same
+//! bytes as an uninterrupted run.
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use stance::actors::Actors;
+use stance::dedup::{self, Index};
+use stance::input::{articles, InputArgs, Item};
+use stance::model::Model;
+use stance::score::{score_article, Classifier, Format, RowWriter, Scored};
+use std::fs::{File, OpenOptions};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Model file (from `stance train`); the embedded default model otherwise.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Actor dictionary CSV (alias,canonical,side) used instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub actors: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// Write to FILE (atomically, resumable) instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: all cores). The output does not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Continue an interrupted `-o FILE` run from FILE.partial.
+    #[arg(long, requires = "output")]
+    pub resume: bool,
+    /// Articles per chunk (scored in parallel, committed together).
+    #[arg(long, default_value_t = 256, value_name = "N", hide = true)]
+    pub chunk: usize,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<u8> {
-    anyhow::bail!("`stance score` is not built yet")
+/// What the sidecar records after each committed chunk.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+struct Progress {
+    /// Identifies the arguments the partial output was written with.
+    fingerprint: String,
+    /// Input items (articles and skipped inputs) consumed.
+    items: u64,
+    /// The last item's doc, checked on resume.
+    last_doc: String,
+    /// Length of FILE.partial that is committed.
+    bytes: u64,
+    counts: Counts,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+struct Counts {
+    read: u64,
+    scored: u64,
+    skipped: u64,
+    quotes: u64,
+    parts: u64,
+    duplicates: u64,
+    warnings: u64,
+    text_bytes: u64,
+}
+
+/// Where rows go.
+enum Sink {
+    Stdout(std::io::BufWriter<std::io::Stdout>),
+    File { target: PathBuf, partial: PathBuf, sidecar: PathBuf, file: File, progress: Progress },
+}
+
+fn partial_paths(target: &Path) -> (PathBuf, PathBuf) {
+    let mut p = target.as_os_str().to_owned();
+    p.push(".partial");
+    let partial = PathBuf::from(p);
+    let mut s = partial.as_os_str().to_owned();
+    s.push(".json");
+    (partial, PathBuf::from(s))
+}
+
+impl Sink {
+    /// Appends one chunk's bytes and records the progress.
+    fn commit(&mut self, bytes: &[u8], progress: &Progress) -> Result<()> {
+        match self {
+            Sink::Stdout(w) => {
+                w.write_all(bytes).context("writing to standard output")?;
+                w.flush().context("writing to standard output")
+            }
+            Sink::File { partial, sidecar, file, progress: p, .. } => {
+                // One write call: a killed process leaves whole chunks only,
+                // and the sidecar below never claims bytes that are not there.
+                file.write_all(bytes).with_context(|| format!("writing {}", partial.display()))?;
+                file.sync_data().with_context(|| format!("syncing {}", partial.display()))?;
+                let mut next = progress.clone();
+                next.bytes = p.bytes + bytes.len() as u64;
+                let json = serde_json::to_vec(&next)?;
+                stance::atomic::write_all(&*sidecar, &json).with_context(|| format!("writing {}", sidecar.display()))?;
+                *p = next;
+                Ok(())
+            }
+        }
+    }
+
+    /// Renames the finished partial output over the target.
+    fn finish(self) -> Result<()> {
+        match self {
+            Sink::Stdout(mut w) => w.flush().context("writing to standard output"),
+            Sink::File { target, partial, sidecar, file, .. } => {
+                file.sync_all().with_context(|| format!("syncing {}", partial.display()))?;
+                drop(file);
+                std::fs::rename(&partial, &target)
+                    .with_context(|| format!("renaming {} to {}", partial.display(), target.display()))?;
+                std::fs::remove_file(&sidecar).with_context(|| format!("removing {}", sidecar.display()))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A hash of everything that decides the output bytes, so that `--resume`
+/// refuses to continue a partial file written with other arguments.
+fn fingerprint(args: &Args, labels: &[String]) -> String {
+    let mut h = Sha256::new();
+    let i = &args.input;
+    let desc = format!(
+        "v1|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{:?}",
+        args.format,
+        args.model,
+        args.actors,
+        labels,
+        i.paths,
+        i.input_format,
+        i.text_col,
+        i.id_col,
+        i.date_col,
+        i.title_col,
+        i.url_col,
+        i.outlet_col,
+        args.chunk
+    );
+    h.update(desc.as_bytes());
+    if let Some(m) = &args.model {
+        if let Ok(bytes) = std::fs::read(m) {
+            h.update(&bytes);
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Opens the output. Returns the sink and, when resuming, the progress to
+/// continue from.
+fn open_sink(args: &Args, fp: &str, writer: &RowWriter) -> Result<(Sink, Option<Progress>)> {
+    let Some(target) = &args.output else {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+        let mut head = Vec::new();
+        writer.header(&mut head);
+        w.write_all(&head).context("writing to standard output")?;
+        return Ok((Sink::Stdout(w), None));
+    };
+    let (partial, sidecar) = partial_paths(target);
+    let has_state = sidecar.exists() && partial.exists();
+    if !args.resume && has_state {
+        bail!(
+            "{} holds an interrupted run of this output: add --resume to continue it, or delete it and {} to start again",
+            partial.display(),
+            sidecar.display()
+        );
+    }
+    if args.resume && has_state {
+        let raw = std::fs::read(&sidecar).with_context(|| format!("reading {}", sidecar.display()))?;
+        let progress: Progress = serde_json::from_slice(&raw)
+            .with_context(|| format!("{}: not a progress file of `stance score`", sidecar.display()))?;
+        if progress.fingerprint != fp {
+            bail!(
+                "{} was written with other arguments (inputs, model, actors or format); run again with the same ones, or delete it and {} to start again",
+                partial.display(),
+                sidecar.display()
+            );
+        }
+        let file = OpenOptions::new().write(true).open(&partial).with_context(|| format!("opening {}", partial.display()))?;
+        let len = file.metadata().with_context(|| format!("reading {}", partial.display()))?.len();
+        if len < progress.bytes {
+            bail!(
+                "{} is shorter ({len} bytes) than its progress file records ({} bytes); it was changed by something else; delete it and {} to start again",
+                partial.display(),
+                progress.bytes,
+                sidecar.display()
+            );
+        }
+        // Drop whatever a killed run appended after its last commit.
+        file.set_len(progress.bytes).with_context(|| format!("truncating {}", partial.display()))?;
+        let mut file = file;
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::End(0)).with_context(|| format!("opening {}", partial.display()))?;
+        let sink = Sink::File { target: target.clone(), partial, sidecar, file, progress: progress.clone() };
+        return Ok((sink, Some(progress)));
+    }
+    if args.resume {
+        eprintln!("stance score: nothing to resume for {}; scoring from the start", target.display());
+    }
+    let file = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+    let mut sink =
+        Sink::File { target: target.clone(), partial, sidecar, file, progress: Progress { fingerprint: fp.into(), ..Progress::default() } };
+    let mut head = Vec::new();
+    writer.header(&mut head);
+    let p = Progress { fingerprint: fp.into(), ..Progress::default() };
+    sink.commit(&head, &p)?;
+    Ok((sink, None))
+}
+
+fn item_doc(it: &Item) -> &str {
+    match it {
+        Item::Article(a) => &a.doc,
+        Item::Skipped { doc, .. } => doc,
+    }
+}
+
+/// Progress bar on a terminal only: articles, quotes, rate and (for files)
+/// an ETA from the input size.
+fn progress_bar(input: &InputArgs) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let mut total = 0u64;
+    for p in &input.paths {
+        for e in walkdir::WalkDir::new(p).into_iter().flatten() {
+            if e.file_type().is_file() {
+                total += e.metadata().map(|m| m.len()).unwrap_or(0);
+            }
+        }
+    }
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} {elapsed_precise} [{wide_bar}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}  {msg}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let pb = if total > 0 { indicatif::ProgressBar::new(total) } else { indicatif::ProgressBar::no_length() };
+    pb.set_style(style);
+    pb
+}
+
+pub fn run(args: Args) -> Result<u8> {
+    let started = Instant::now();
+    let actors = match &args.actors {
+        Some(p) => Actors::from_csv(p)?,
+        None => Actors::builtin(),
+    };
+    let loaded;
+    let model: &Model = match &args.model {
+        Some(p) => {
+            loaded = Model::load(p)?;
+            &loaded
+        }
+        None => Model::builtin(),
+    };
+    let clf: &dyn Classifier = model;
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        if n == 0 {
+            bail!("--threads must be at least 1");
+        }
+        builder = builder.num_threads(n);
+    }
+    let pool = builder.build().context("starting worker threads")?;
+    let chunk = args.chunk.max(1);
+    let writer = RowWriter::new(args.format, clf.labels());
+    let fp = fingerprint(&args, clf.labels());
+
+    let mut items = articles(&args.input)?;
+    let (mut sink, resumed) = open_sink(&args, &fp, &writer)?;
+    let mut index = Index::new();
+    let mut counts = Counts::default();
+    let mut consumed = 0u64;
+    let mut last_doc = String::new();
+
+    if let Some(p) = &resumed {
+        // Rebuild the duplicate index from the articles already done, with
+        // extraction only: none of them is scored again.
+        let mut left = p.items;
+        while left > 0 {
+            let batch: Vec<Item> = items.by_ref().take(chunk.min(left as usize)).collect();
+            if batch.is_empty() {
+                bail!("the input now has fewer articles ({consumed}) than the interrupted run had done ({}); it has changed", p.items);
+            }
+            let sketches: Vec<Option<dedup::Sketch>> = pool.install(|| {
+                batch
+                    .par_iter()
+                    .map(|it| match it {
+                        Item::Article(a) => Some(dedup::sketch(&a.text, &stance::extract::extract(&a.text, &actors))),
+                        Item::Skipped { .. } => None,
+                    })
+                    .collect()
+            });
+            for (it, sk) in batch.iter().zip(sketches) {
+                if let Some(sk) = sk {
+                    index.add(item_doc(it), &sk);
+                }
+                last_doc = item_doc(it).to_string();
+            }
+            consumed += batch.len() as u64;
+            left -= batch.len() as u64;
+        }
+        if last_doc != p.last_doc {
+            bail!(
+                "the input has changed since the interrupted run: its article {} is `{last_doc}`, not `{}`",
+                p.items,
+                p.last_doc
+            );
+        }
+        counts = p.counts;
+        eprintln!(
+            "stance score: resuming: {} articles already scored in the partial output were skipped, not scored again",
+            p.items
+        );
+    }
+
+    let pb = progress_bar(&args.input);
+    pb.inc(counts.text_bytes);
+    let mut buf = Vec::with_capacity(1 << 20);
+    loop {
+        let batch: Vec<Item> = items.by_ref().take(chunk).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let scored: Vec<Option<Scored>> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|it| match it {
+                    Item::Article(a) => Some(score_article(a, &actors, clf)),
+                    Item::Skipped { .. } => None,
+                })
+                .collect()
+        });
+        buf.clear();
+        for (it, s) in batch.iter().zip(scored) {
+            counts.read += 1;
+            match (it, s) {
+                (Item::Skipped { doc, reason }, _) => {
+                    counts.skipped += 1;
+                    pb.suspend(|| eprintln!("stance score: skipped {doc}: {reason}"));
+                }
+                (Item::Article(a), Some(s)) => {
+                    counts.scored += 1;
+                    counts.text_bytes += a.text.len() as u64;
+                    for w in &a.warnings {
+                        counts.warnings += 1;
+                        pb.suspend(|| eprintln!("stance score: warning: {}: {w}", a.doc));
+                    }
+                    let verdict = index.add(&s.doc, &s.sketch);
+                    counts.quotes += s.quote_count() as u64;
+                    counts.parts += s.quotes.len() as u64;
+                    counts.duplicates += verdict.repeats.len() as u64;
+                    writer.write_article(&mut buf, &s, &verdict);
+                    pb.inc(a.text.len() as u64);
+                }
+                (Item::Article(_), None) => {}
+            }
+            last_doc = item_doc(it).to_string();
+        }
+        consumed += batch.len() as u64;
+        let progress = Progress { fingerprint: fp.clone(), items: consumed, last_doc: last_doc.clone(), bytes: 0, counts };
+        sink.commit(&buf, &progress)?;
+        pb.set_message(format!("{} articles, {} quotes", counts.scored, counts.quotes));
+    }
+    pb.finish_and_clear();
+    sink.finish()?;
+
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    eprintln!(
+        "stance score: {} articles read, {} scored, {} skipped; {} quotes ({} parts), {} marked as repeats of an earlier article; {} warnings; {:.1} s, {:.1} MB/s",
+        counts.read,
+        counts.scored,
+        counts.skipped,
+        counts.quotes,
+        counts.parts,
+        counts.duplicates,
+        counts.warnings,
+        secs,
+        counts.text_bytes as f64 / 1e6 / secs
+    );
+    Ok(if counts.skipped > 0 { 1 } else { 0 })
 }
