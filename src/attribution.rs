@@ -351,6 +351,10 @@ fn np_run_backward(doc: &Doc, lo: usize, end: usize) -> Option<Range<usize>> {
     let mut i = end;
     while i > lo {
         let k = i - 1;
+        if doc.is_abbrev_dot(k) && i < end {
+            i = k;
+            continue;
+        }
         if !matches!(doc.toks[k].kind, Kind::Word) {
             break;
         }
@@ -367,8 +371,8 @@ fn np_run_backward(doc: &Doc, lo: usize, end: usize) -> Option<Range<usize>> {
         }
         i = k;
     }
-    // A phrase never starts with a link word.
-    while i < end && LINKS.contains(&doc.lower(i).as_str()) {
+    // A phrase never starts with a link word (a determiner is fine).
+    while i < end && LINKS.contains(&doc.lower(i).as_str()) && !DETERMINERS.contains(&doc.lower(i).as_str()) {
         i += 1;
     }
     let r = i..end;
@@ -403,7 +407,14 @@ fn np_run_forward(doc: &Doc, start: usize, hi: usize) -> Option<Range<usize>> {
         i += 1;
     }
     let mut end = i;
-    while i < hi && matches!(doc.toks[i].kind, Kind::Word) {
+    loop {
+        if i < hi && doc.is_abbrev_dot(i) && i > start {
+            i += 1;
+            continue;
+        }
+        if !(i < hi && matches!(doc.toks[i].kind, Kind::Word)) {
+            break;
+        }
         let w = doc.lower(i);
         let ok = (doc.is_cap(i) && !CAP_STOP.contains(&w.as_str()) && !PRONOUNS.contains(&w.as_str()))
             || ROLES.contains(&w.as_str())
@@ -547,6 +558,16 @@ impl<'a> Doc<'a> {
             "." => !(i > 0 && self.toks[i - 1].end == self.toks[i].start && self.is_abbrev(i - 1)),
             _ => false,
         }
+    }
+
+    /// The period of an abbreviation inside a name (`Mr.`, `U.S.`).
+    fn is_abbrev_dot(&self, i: usize) -> bool {
+        i > 0
+            && self.toks[i].kind == Kind::Punct
+            && self.word(i) == "."
+            && self.toks[i - 1].end == self.toks[i].start
+            && self.is_abbrev(i - 1)
+            && self.toks.get(i + 1).is_some_and(|t| t.kind == Kind::Word && self.is_cap(i + 1))
     }
 
     fn is_abbrev(&self, i: usize) -> bool {
