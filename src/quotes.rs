@@ -581,12 +581,13 @@ fn next_opens(text: &str, para: &Range<usize>) -> bool {
 /// Groups consecutive quotes of one paragraph that are one statement broken
 /// by its attribution, and appends them to `spans`.
 ///
-/// Two quotes are linked when the first does not end a sentence (it ends in
-/// a comma, a dash, or no punctuation at all) and the gap between them is a
-/// short clause of a few words, ending in `,` `.` `:` or `;`, with no quote
-/// marks of its own: `"…," he said, "…"`, `"…," Peskov told reporters. "…"`.
-/// A gap that runs on into the second quote (`… called it "absurd"`) is a
-/// new, embedded quote, not a continuation.
+/// Two quotes are linked when they use the same marks, the first breaks off
+/// mid-sentence (it ends in a comma or a dash, or with no punctuation when
+/// the gap ends in a comma), and the gap between them is a short clause of a
+/// few words ending in `,` `.` or `:`: `"…," he said, "…"`,
+/// `"…," Peskov told reporters. "…"`. A gap that runs on into the second
+/// quote (`… called it "absurd"`) is a new, embedded quote, and a quote that
+/// ends a sentence (`"We won." Then … "…"`) starts a new statement.
 fn link_into(raws: &[Raw], text: &str, spans: &mut Vec<QuoteSpan>) {
     let mut prev: Option<&Raw> = None;
     for r in raws {
@@ -603,24 +604,43 @@ fn link_into(raws: &[Raw], text: &str, spans: &mut Vec<QuoteSpan>) {
     }
 }
 
-/// Longest attribution clause (in words) that may separate two linked parts.
-const MAX_GAP_WORDS: usize = 12;
+/// Longest attribution clause (in words) that may separate two linked parts;
+/// appositions make some long (`," said Jane Roe, a strategist who advised
+/// two campaigns in the state. "`).
+const MAX_GAP_WORDS: usize = 30;
 
 fn linkable(text: &str, a: &Raw, b: &Raw) -> bool {
-    if b.open_at < a.close_end {
-        return false;
-    }
-    let first = text[a.content.clone()].trim_end();
-    let ends_sentence = first.ends_with(['.', '!', '?', '…', ';']);
-    if ends_sentence {
+    if b.open_at < a.close_end || a.style != b.style {
         return false;
     }
     let gap = text[a.close_end..b.open_at].trim();
-    if gap.is_empty() || !gap.ends_with([',', '.', ':', ';']) {
+    if gap.is_empty() || !gap.ends_with([',', '.', ':']) {
         return false;
     }
-    let words = gap.split_whitespace().count();
-    words <= MAX_GAP_WORDS && gap.chars().any(char::is_alphabetic)
+    let first = text[a.content.clone()].trim_end();
+    let broken_off = first.ends_with([',', '—', '–', '-'])
+        || (gap.ends_with(',') && first.ends_with(char::is_alphanumeric));
+    broken_off
+        && gap.split_whitespace().count() <= MAX_GAP_WORDS
+        && gap.chars().any(char::is_alphabetic)
+        && !has_inner_sentence_break(gap)
+}
+
+/// Does `gap` end one sentence and start another before its last character
+/// (`said A. B disagreed, saying:`)? Full stops after short capitalised
+/// words or initials (`Mr.`, `Gov.`, `U.S.`, `J.`) do not count.
+fn has_inner_sentence_break(gap: &str) -> bool {
+    let words: Vec<&str> = gap.split_whitespace().collect();
+    words.windows(2).any(|w| {
+        let (a, b) = (w[0], w[1]);
+        if !a.ends_with(['.', '?', '!']) || !b.starts_with(char::is_uppercase) {
+            return false;
+        }
+        let stem = a.trim_end_matches(['.', '?', '!']);
+        let abbreviation = a.ends_with('.')
+            && (stem.len() <= 3 && stem.starts_with(char::is_uppercase) || stem.contains('.'));
+        !abbreviation
+    })
 }
 
 /// Clips clutter ranges to the text and to char boundaries, sorted and

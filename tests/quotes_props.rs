@@ -123,3 +123,29 @@ fn megabytes_of_unclosed_marks() {
     let text = format!("“{}", "‘".repeat(1_000_000)) + &"”“".repeat(200_000);
     check(&text, &[], &find_quotes(&text, &[]));
 }
+
+/// The articles in tests/fixtures/quotes (written for these tests, with page
+/// clutter of the kinds real scraped pages carry) against their `.expected`
+/// files: one quote per line, its parts separated by ` ‖ `.
+#[test]
+fn fixture_articles_give_expected_quotes() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quotes");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 4, "fixtures missing in {}", dir.display());
+    for path in names {
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let exp_path = path.with_extension("expected");
+        let expected = std::fs::read_to_string(&exp_path).unwrap_or_else(|e| panic!("reading {}: {e}", exp_path.display()));
+        let clutter = clutter_ranges(&text);
+        let spans = find_quotes(&text, &clutter);
+        check(&text, &clutter, &spans);
+        let got: Vec<String> = spans.iter().map(|s| s.parts.iter().map(|p| &text[p.clone()]).collect::<Vec<_>>().join(" ‖ ")).collect();
+        let want: Vec<String> = expected.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+        assert_eq!(got, want, "quotes of {}", path.display());
+    }
+}
