@@ -34,6 +34,17 @@ impl AtomicFile {
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| io::Error::new(e.kind(), format!("creating a temporary file in {}: {e}", dir.display())))?;
+        // tempfile creates files readable by their owner only; an output or a
+        // model is an ordinary file, so give it the target's permissions if it
+        // exists and rw-r--r-- otherwise.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let perms = std::fs::metadata(&target)
+                .map(|m| m.permissions())
+                .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
+            tmp.as_file().set_permissions(perms)?;
+        }
         let file = tmp.as_file().try_clone()?;
         Ok(AtomicFile { target, tmp: Some(tmp), buf: Some(BufWriter::with_capacity(1 << 16, file)) })
     }
@@ -110,5 +121,10 @@ mod tests {
         let p = dir.path().join("fresh.txt");
         write_all(&p, b"x").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"x");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o644);
+        }
     }
 }
