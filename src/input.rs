@@ -472,6 +472,7 @@ fn open_source(src: Source, format: Option<InputFormat>, cols: &Columns) -> Resu
                 let page = crate::html::extract(&text);
                 article.text = page.text;
                 article.meta = page.meta;
+                article.warnings.extend(page.warnings);
             } else {
                 article.text = text;
             }
@@ -756,5 +757,213 @@ impl RowSource for CsvRows {
                 Some(Item::Skipped { doc: format!("{}:{line}", self.name), reason: e.to_string() })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn read_all(paths: &[&Path]) -> Vec<Item> {
+        let args = InputArgs::new(paths.iter().map(|p| p.to_path_buf()).collect());
+        articles(&args).unwrap().collect()
+    }
+
+    fn article(item: &Item) -> &Article {
+        match item {
+            Item::Article(a) => a,
+            Item::Skipped { doc, reason } => panic!("skipped {doc}: {reason}"),
+        }
+    }
+
+    #[test]
+    fn folder_is_walked_in_sorted_order_skipping_hidden_and_unknown_files() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        fs::write(dir.path().join("b.txt"), "B text").unwrap();
+        fs::write(dir.path().join("a.txt"), "A text").unwrap();
+        fs::write(dir.path().join("sub/c"), "C text").unwrap();
+        fs::write(dir.path().join(".hidden.txt"), "hidden").unwrap();
+        fs::write(dir.path().join("notes.md"), "# not an article").unwrap();
+        let items = read_all(&[dir.path()]);
+        let texts: Vec<&str> = items.iter().map(|i| article(i).text.as_str()).collect();
+        assert_eq!(texts, ["A text", "B text", "C text"]);
+        assert!(article(&items[0]).doc.ends_with("a.txt"));
+    }
+
+    #[test]
+    fn empty_and_binary_files_are_skipped_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.txt");
+        let blank = dir.path().join("blank.txt");
+        let bin = dir.path().join("image.txt");
+        fs::write(&empty, "").unwrap();
+        fs::write(&blank, " \n\t\n").unwrap();
+        fs::write(&bin, b"GIF89a\x00\x01\x02").unwrap();
+        let items = read_all(&[&empty, &blank, &bin]);
+        let reasons: Vec<String> = items
+            .iter()
+            .map(|i| match i {
+                Item::Skipped { reason, .. } => reason.clone(),
+                Item::Article(a) => panic!("read {}", a.doc),
+            })
+            .collect();
+        assert_eq!(reasons[0], "empty file");
+        assert_eq!(reasons[1], "empty file");
+        assert!(reasons[2].contains("binary file (NUL byte at offset 6)"), "{}", reasons[2]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_kept_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.txt");
+        fs::write(&p, b"He said \"caf\xE9\" and \xFF left.").unwrap();
+        let items = read_all(&[&p]);
+        let a = article(&items[0]);
+        assert_eq!(a.text, "He said \"caf\u{FFFD}\" and \u{FFFD} left.");
+        assert_eq!(a.warnings.len(), 1);
+        assert!(a.warnings[0].contains("2 byte sequences replaced"), "{:?}", a.warnings);
+        assert!(a.warnings[0].contains("first at byte 12"), "{:?}", a.warnings);
+    }
+
+    #[test]
+    fn a_bom_is_not_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bom.txt");
+        fs::write(&p, "\u{FEFF}Text").unwrap();
+        assert_eq!(article(&read_all(&[&p])[0]).text, "Text");
+    }
+
+    #[test]
+    fn jsonl_rows_are_articles_with_ids_and_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jsonl");
+        fs::write(
+            &p,
+            "{\"id\":\"x1\",\"text\":\"one\",\"date\":\"2024-01-02\",\"title\":\"T\",\"outlet\":\"O\",\"url\":null}\n\
+             \n\
+             {\"text\":\"two\",\"id\":7}\r\n\
+             {\"text\":\"three\"}\n\
+             [1,2]\n\
+             {\"text\": 5}\n\
+             {not json\n\
+             {\"id\":\"x1\",\"text\":\"dup\"}",
+        )
+        .unwrap();
+        let items = read_all(&[&p]);
+        let name = p.display().to_string();
+        assert_eq!(items.len(), 7);
+        let a = article(&items[0]);
+        assert_eq!((a.doc.as_str(), a.text.as_str()), ("x1", "one"));
+        assert_eq!(a.meta.date.as_deref(), Some("2024-01-02"));
+        assert_eq!(a.meta.title.as_deref(), Some("T"));
+        assert_eq!(a.meta.outlet.as_deref(), Some("O"));
+        assert_eq!(a.meta.url, None);
+        assert_eq!(article(&items[1]).doc, "7");
+        assert_eq!(article(&items[2]).doc, format!("{name}:4"));
+        assert_eq!(items[3], Item::Skipped { doc: format!("{name}:5"), reason: "not a JSON object".into() });
+        assert_eq!(items[4], Item::Skipped { doc: format!("{name}:6"), reason: "`text` is not a string".into() });
+        assert!(matches!(&items[5], Item::Skipped { doc, reason } if *doc == format!("{name}:7") && reason.starts_with("not valid JSON")));
+        let dup = article(&items[6]);
+        assert_eq!(dup.doc, "x1#2");
+        assert_eq!(dup.warnings, ["duplicate id `x1`: renamed to `x1#2`"]);
+    }
+
+    #[test]
+    fn csv_handles_bom_quotes_newlines_and_ragged_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.csv");
+        fs::write(
+            &p,
+            "\u{FEFF}id,Text,title\n\
+             a,\"He said \"\"no\"\",\nthen left.\",T1\n\
+             b,too,many,fields\n\
+             c,plain,\n\
+             d,,T4\n",
+        )
+        .unwrap();
+        let items = read_all(&[&p]);
+        let name = p.display().to_string();
+        assert_eq!(items.len(), 4);
+        let a = article(&items[0]);
+        assert_eq!(a.doc, "a");
+        assert_eq!(a.text, "He said \"no\",\nthen left.");
+        assert_eq!(a.meta.title.as_deref(), Some("T1"));
+        assert_eq!(
+            items[1],
+            Item::Skipped { doc: format!("{name}:4"), reason: "row has 4 fields but the header has 3".into() }
+        );
+        let c = article(&items[2]);
+        assert_eq!((c.doc.as_str(), c.meta.title.as_deref()), ("c", None));
+        assert!(matches!(&items[3], Item::Skipped { doc, reason } if doc == "d" && reason.contains("empty text")));
+    }
+
+    #[test]
+    fn a_missing_text_column_is_an_error_listing_the_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.csv");
+        fs::write(&p, "id,body\n1,x\n").unwrap();
+        let e = articles(&InputArgs::new(vec![p.clone()])).err().unwrap();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("no `text` column; columns found: `id`, `body`"), "{msg}");
+        assert!(msg.contains("--text-col"), "{msg}");
+        let mut args = InputArgs::new(vec![p]);
+        args.text_col = "body".into();
+        let items: Vec<Item> = articles(&args).unwrap().collect();
+        assert_eq!(article(&items[0]).text, "x");
+    }
+
+    #[test]
+    fn a_table_without_text_in_a_folder_is_skipped_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("expected.csv"), "file,speaker\n1,x\n").unwrap();
+        fs::write(dir.path().join("z.txt"), "article").unwrap();
+        let items = read_all(&[dir.path()]);
+        assert!(matches!(&items[0], Item::Skipped { reason, .. } if reason.contains("columns found: `file`, `speaker`")));
+        assert_eq!(article(&items[1]).text, "article");
+    }
+
+    #[test]
+    fn jsonl_missing_text_field_is_an_error_listing_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jsonl");
+        fs::write(&p, "{\"body\":\"x\",\"id\":1}\n").unwrap();
+        let msg = format!("{:#}", articles(&InputArgs::new(vec![p])).err().unwrap());
+        assert!(msg.contains("fields found: body, id"), "{msg}");
+    }
+
+    #[test]
+    fn nonexistent_paths_are_errors() {
+        let msg = format!("{:#}", articles(&InputArgs::new(vec!["/no/such/file.txt".into()])).err().unwrap());
+        assert!(msg.contains("/no/such/file.txt"), "{msg}");
+    }
+
+    #[test]
+    fn format_is_sniffed_without_an_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = dir.path().join("page");
+        let j = dir.path().join("rows");
+        fs::write(&h, "<!DOCTYPE html><html><body><nav>Menu</nav><p>Body text</p></body></html>").unwrap();
+        fs::write(&j, "{\"text\":\"row text\"}\n").unwrap();
+        let items = read_all(&[&h, &j]);
+        assert_eq!(article(&items[0]).text, "Body text");
+        assert_eq!(article(&items[1]).text, "row text");
+    }
+
+    #[test]
+    fn file_paths_given_twice_get_unique_docs() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.txt");
+        fs::write(&p, "x").unwrap();
+        let items = read_all(&[&p, &p]);
+        assert_eq!(article(&items[1]).doc, format!("{}#2", p.display()));
+    }
+
+    #[test]
+    fn iterator_is_send() {
+        fn is_send<T: Send>(_: &T) {}
+        let dir = tempfile::tempdir().unwrap();
+        is_send(&articles(&InputArgs::new(vec![dir.path().to_path_buf()])).unwrap());
     }
 }
