@@ -62,6 +62,14 @@ pub struct Args {
     /// L-BFGS iteration cap.
     #[arg(long, default_value_t = 500)]
     pub max_iter: u64,
+    /// Stop when the gradient norm of the mean-scaled loss falls below this.
+    #[arg(long, default_value_t = 1e-4)]
+    pub tol: f64,
+    /// Expected label shares in the text to be scored, e.g.
+    /// `neutral=0.5,accusatory=0.3,pessimistic=0.1,conciliatory=0.1`: shifts
+    /// the intercepts from the training mix to this one (CV is unaffected).
+    #[arg(long, value_delimiter = ',', value_parser = parse_share)]
+    pub prior: Option<Vec<(String, f64)>>,
     /// Print the result as JSON (cross-validation summary) on stdout.
     #[arg(long)]
     pub json: bool,
@@ -87,6 +95,8 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         folds: a.folds,
         class_weight: if a.class_weight == "none" { ClassWeight::None } else { ClassWeight::Balanced },
         max_iter: a.max_iter,
+        tol: a.tol,
+        prior: a.prior.clone(),
     };
     eprintln!("training on {} rows from {} file(s)", data.texts.len(), a.files.len());
     let out = train(&data, &opts, |line| eprintln!("{line}"))?;
@@ -106,4 +116,10 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         out.model.vectorizer().n_features()
     );
     Ok(0)
+}
+
+fn parse_share(s: &str) -> Result<(String, f64), String> {
+    let (l, p) = s.split_once('=').ok_or_else(|| format!("{s:?} is not LABEL=SHARE"))?;
+    let p: f64 = p.trim().parse().map_err(|_| format!("{p:?} is not a number"))?;
+    Ok((l.trim().to_string(), p))
 }

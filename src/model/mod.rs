@@ -54,6 +54,9 @@ pub struct TrainingInfo {
     pub objective: f64,
     /// Cross-validation results (absent when no CV was run).
     pub cv: Option<crate::metrics::CvSummary>,
+    /// Label shares the intercepts were shifted to (`train --prior`).
+    #[serde(default)]
+    pub prior: Option<Vec<f64>>,
     /// UTC date and time of training, ISO 8601.
     pub date: String,
     /// The stance version that trained it.

@@ -12,6 +12,7 @@ use anyhow::{bail, Context};
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
 use ndarray::Array1;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 /// Labelled rows, already read and checked.
@@ -35,6 +36,15 @@ pub struct TrainOptions {
     pub folds: usize,
     pub class_weight: ClassWeight,
     pub max_iter: u64,
+    /// Expected share of each label in the text the model will score, as
+    /// (label, share) pairs. The fitted intercepts assume the training mix
+    /// (uniform with balanced class weights); this shifts them by
+    /// ln(share / training share), the Bayes-optimal correction for a known
+    /// change of label frequencies. Applied to the final model only, so the
+    /// CV figures describe the unshifted model on the training mix.
+    pub prior: Option<Vec<(String, f64)>>,
+    /// Gradient-norm tolerance of the mean-scaled loss (see [`LogisticParams`]).
+    pub tol: f64,
 }
 
 impl Default for TrainOptions {
@@ -45,6 +55,8 @@ impl Default for TrainOptions {
             folds: 5,
             class_weight: ClassWeight::Balanced,
             max_iter: 500,
+            tol: 1e-4,
+            prior: None,
         }
     }
 }
@@ -126,6 +138,7 @@ fn fit_one(
         class_weight: opts.class_weight,
         n_classes: Some(k),
         max_iter: opts.max_iter,
+        tol_grad: opts.tol,
         ..Default::default()
     };
     let clf = params.fit(&ds).with_context(|| format!("fitting the model with C = {c}"))?;
@@ -168,9 +181,14 @@ pub fn train(data: &TrainData, opts: &TrainOptions, mut log: impl FnMut(&str)) -
         let folds = stratified_folds(&y, k, opts.folds);
         let mut grid = Vec::new();
         let mut best: Option<(f64, f64, Confusion)> = None;
-        for &c in &opts.c_grid {
-            let mut conf = Confusion::new(&labels);
-            for f in 0..opts.folds {
+        // Every (C, fold) fit is independent: run them in parallel, then
+        // assemble the results in grid and fold order, so the output does not
+        // depend on scheduling.
+        let jobs: Vec<(f64, usize)> =
+            opts.c_grid.iter().flat_map(|&c| (0..opts.folds).map(move |f| (c, f))).collect();
+        let results: Vec<Vec<(usize, usize)>> = jobs
+            .par_iter()
+            .map(|&(c, f)| -> anyhow::Result<Vec<(usize, usize)>> {
                 let tr: Vec<usize> = (0..texts.len()).filter(|&i| folds[i] != f).collect();
                 let te: Vec<usize> = (0..texts.len()).filter(|&i| folds[i] == f).collect();
                 let tr_texts: Vec<&str> = tr.iter().map(|&i| texts[i]).collect();
@@ -179,15 +197,20 @@ pub fn train(data: &TrainData, opts: &TrainOptions, mut log: impl FnMut(&str)) -
                 let (vec, clf) = fit_one(&tr_texts, &tr_y, tr_w.as_deref(), k, c, opts)?;
                 let te_texts: Vec<&str> = te.iter().map(|&i| texts[i]).collect();
                 let x = vec.transform(&te_texts);
-                for (p, &i) in clf.predict_proba(&x).iter().zip(&te) {
-                    conf.add(y[i], argmax(p));
+                Ok(clf.predict_proba(&x).iter().zip(&te).map(|(p, &i)| (y[i], argmax(p))).collect())
+            })
+            .collect::<anyhow::Result<_>>()?;
+        for (ci, &c) in opts.c_grid.iter().enumerate() {
+            let mut conf = Confusion::new(&labels);
+            for pairs in &results[ci * opts.folds..(ci + 1) * opts.folds] {
+                for &(g, p) in pairs {
+                    conf.add(g, p);
                 }
             }
             let (acc, f1) = (conf.accuracy(), conf.macro_f1());
             log(&format!("C = {c:<8} {}-fold CV: accuracy {acc:.4}, macro-F1 {f1:.4}", opts.folds));
             grid.push(GridPoint { c, accuracy: acc, macro_f1: f1 });
-            // Strictly better only: on ties the first (smaller, more
-            // regularised) C in the grid order wins.
+            // Strictly better only: on ties the first C in the grid wins.
             if best.as_ref().map_or(true, |b| f1 > b.1) {
                 best = Some((c, f1, conf));
             }
@@ -197,7 +220,32 @@ pub fn train(data: &TrainData, opts: &TrainOptions, mut log: impl FnMut(&str)) -
         cv = Some(CvSummary { folds: opts.folds, grid, best_c: c, report: conf.report() });
     }
 
-    let (vec, clf) = fit_one(&texts, &y, weights, k, best_c, opts)?;
+    let (vec, mut clf) = fit_one(&texts, &y, weights, k, best_c, opts)?;
+    let prior = match &opts.prior {
+        None => None,
+        Some(pairs) => Some(prior_vector(pairs, &labels)?),
+    };
+    if let Some(prior) = &prior {
+        // The training mix the intercepts were fitted for.
+        let mut mix = vec![0.0; k];
+        match opts.class_weight {
+            ClassWeight::Balanced => mix.iter_mut().for_each(|m| *m = 1.0 / k as f64),
+            ClassWeight::None => {
+                for (i, &c) in y.iter().enumerate() {
+                    mix[c] += weights.map_or(1.0, |w| w[i] as f64);
+                }
+                let t: f64 = mix.iter().sum();
+                mix.iter_mut().for_each(|m| *m /= t);
+            }
+        }
+        for c in 0..k {
+            clf.intercepts[c] += (prior[c] / mix[c]).ln();
+        }
+        log(&format!(
+            "intercepts shifted for the label shares {}",
+            labels.iter().zip(prior).map(|(l, p)| format!("{l}={p:.3}")).collect::<Vec<_>>().join(", ")
+        ));
+    }
     log(&format!(
         "refit on all {} rows with C = {best_c}: {} features, {} L-BFGS iterations, {}",
         texts.len(),
@@ -224,11 +272,35 @@ pub fn train(data: &TrainData, opts: &TrainOptions, mut log: impl FnMut(&str)) -
             converged: clf.converged,
             objective: clf.objective,
             cv: cv.clone(),
+            prior,
             date: now_utc(),
             stance_version: env!("CARGO_PKG_VERSION").to_string(),
         },
     };
     Ok(TrainOutcome { model: Model::new(info, vec, clf)?, cv })
+}
+
+/// The shares of `pairs` in label order, checked: every label named once,
+/// every share positive; shares are normalised to sum to 1.
+pub fn prior_vector(pairs: &[(String, f64)], labels: &[String]) -> anyhow::Result<Vec<f64>> {
+    let mut out = vec![f64::NAN; labels.len()];
+    for (l, p) in pairs {
+        let Some(i) = labels.iter().position(|x| x == l) else {
+            bail!("--prior names {l:?}, which is not a label of the data ({})", labels.join(", "));
+        };
+        if !(p.is_finite() && *p > 0.0) {
+            bail!("--prior share of {l:?} must be a positive number, not {p}");
+        }
+        if !out[i].is_nan() {
+            bail!("--prior names {l:?} twice");
+        }
+        out[i] = *p;
+    }
+    if let Some(i) = out.iter().position(|p| p.is_nan()) {
+        bail!("--prior gives no share for {:?}; name every label ({})", labels[i], labels.join(", "));
+    }
+    let t: f64 = out.iter().sum();
+    Ok(out.into_iter().map(|p| p / t).collect())
 }
 
 #[cfg(test)]
@@ -285,6 +357,21 @@ mod tests {
         }
         assert_eq!(back.info(), m.info());
         assert_eq!(m.predict("They lied, a crime and aggression").0, 0);
+    }
+
+    #[test]
+    fn prior_shifts_intercepts_toward_the_expected_mix() {
+        let d = data();
+        let opts = TrainOptions { folds: 0, c_grid: vec![1.0], ..Default::default() };
+        let plain = train(&d, &opts, |_| {}).unwrap().model;
+        let shares = vec![("accusatory".into(), 0.1), ("conciliatory".into(), 0.1), ("neutral".into(), 0.8)];
+        let shifted = train(&d, &TrainOptions { prior: Some(shares), ..opts }, |_| {}).unwrap().model;
+        let text = "nothing in the vocabulary";
+        // With no known n-gram the prediction follows the intercepts.
+        assert!(shifted.predict_proba(text)[2] > plain.predict_proba(text)[2]);
+        assert_eq!(shifted.info().training.prior.as_ref().unwrap().len(), 3);
+        let e = prior_vector(&[("neutral".into(), 1.0)], &plain.labels().to_vec()).unwrap_err().to_string();
+        assert!(e.contains("no share for \"accusatory\""), "{e}");
     }
 
     #[test]
