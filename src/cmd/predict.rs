@@ -40,6 +40,12 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     }
     let (mut atomic, stdout);
     let sink: Box<dyn Write> = match &a.output {
+        // A device or pipe (`-o /dev/null`, `-o /dev/stdout`) is written in
+        // place: renaming a temporary file over it would replace the device.
+        Some(p) if stance::model::is_special_file(p) => {
+            atomic = None;
+            Box::new(std::fs::OpenOptions::new().write(true).open(p).with_context(|| format!("opening {}", p.display()))?)
+        }
         Some(p) => {
             atomic = Some(AtomicFile::create(p).with_context(|| format!("writing {}", p.display()))?);
             Box::new(atomic.as_mut().expect("just set"))

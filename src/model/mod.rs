@@ -140,6 +140,9 @@ impl Model {
     /// Writes the model atomically: a run killed midway leaves the old file.
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
         let bytes = self.to_bytes()?;
+        if is_special_file(path) {
+            return std::fs::write(path, &bytes).with_context(|| format!("writing model {}", path.display()));
+        }
         let mut f = AtomicFile::create(path).with_context(|| format!("writing model {}", path.display()))?;
         f.write_all(&bytes).with_context(|| format!("writing model {}", path.display()))?;
         f.commit().with_context(|| format!("writing model {}", path.display()))
@@ -205,6 +208,13 @@ impl Model {
     }
 }
 
+/// True for an existing path that is not a regular file (a device such as
+/// `/dev/null`, a FIFO): such targets must be written in place, since the
+/// atomic temporary-file-and-rename would replace the device with a file.
+pub fn is_special_file(path: &Path) -> bool {
+    std::fs::metadata(path).map_or(false, |m| !m.is_file() && !m.is_dir())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +227,13 @@ mod tests {
         assert_eq!(p.len(), m.labels().len());
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         assert!(i < p.len());
+    }
+
+    #[test]
+    fn devices_are_special_files() {
+        assert!(is_special_file(Path::new("/dev/null")));
+        assert!(!is_special_file(Path::new("Cargo.toml")));
+        assert!(!is_special_file(Path::new("no/such/file")));
     }
 
     #[test]
