@@ -138,7 +138,8 @@ fn finish(doc: &Doc, res: &mut Resolver, c: Clause, at: usize, rule: &'static st
     let cue = doc.text[doc.toks[c.cue.start].start..doc.toks[c.cue.end - 1].end].to_string();
     Some(Attribution {
         mention: Some(r.mention),
-        speaker: Some(r.speaker),
+        // One spelling per name whatever the article's apostrophes (`O’Neill`).
+        speaker: Some(r.speaker.replace('’', "'")),
         side: Some(r.side),
         cue: Some(cue),
         rule: Some(rule),
@@ -149,6 +150,16 @@ fn finish(doc: &Doc, res: &mut Resolver, c: Clause, at: usize, rule: &'static st
 fn trailing(doc: &Doc, qt: usize) -> Option<Clause> {
     let n = doc.toks.len();
     let mut i = qt + 1;
+    // `"…" ― Martha Aguilar`: a dash and a bare name.
+    if i + 1 < n && doc.is_punct_in(i, "―—–") {
+        if let Some(np) = np_forward(doc, i + 1, n) {
+            let e = np.appos.clone().unwrap_or(np.toks.clone()).end;
+            let closed = e >= n || !matches!(doc.toks[e].kind, Kind::Word);
+            if closed && doc.has_name(np.toks.clone()) {
+                return Some(Clause { speaker: np, cue: i..i + 1 });
+            }
+        }
+    }
     let ends_sentence = doc.quote_ends_sentence(qt);
     // Only punctuation may sit between the close mark and the clause.
     while i < n && doc.is_punct_in(i, ",;:—–-") {
@@ -187,7 +198,8 @@ fn clause(doc: &Doc, i: usize, j: usize, between: bool) -> Option<Clause> {
         return Some(Clause { speaker: np, cue: i..i + 2 });
     }
     // The first reporting verb within a few words.
-    let limit = (i + 12).min(j);
+    // Long appositions (`X, a senior fellow at … , said`) push the verb far.
+    let limit = (i + 40).min(j);
     let v = (i..limit).find(|&k| doc.is_verb(k))?;
     if v == i {
         let np = np_forward(doc, skip_forward_adverbials(doc, v + 1, j), j)?;
@@ -301,10 +313,19 @@ fn np_backward(doc: &Doc, lo: usize, end: usize) -> Option<Np> {
     }
     // `Dmitry Peskov, the Kremlin's spokesman, said`
     if doc.is_punct_in(j - 1, ",") {
-        let a = np_run_backward(doc, lo, j - 1)?;
-        if a.start > lo && doc.is_punct_in(a.start - 1, ",") {
-            if let Some(main) = np_run_backward(doc, lo, a.start - 1) {
-                return Some(Np { toks: main, appos: Some(a) });
+        // The apposition runs back to an earlier comma that follows a name:
+        // `Quina Jones, 25, said`, `Jim Jordan, an oversight panel member, said`.
+        let stop = j.saturating_sub(40).max(lo);
+        let mut c = j - 1;
+        while c > stop {
+            c -= 1;
+            if matches!(doc.toks[c].kind, Kind::Quote(_) | Kind::Break) || doc.is_sentence_punct(c) {
+                break;
+            }
+            if doc.is_punct_in(c, ",") {
+                if let Some(main) = np_run_backward(doc, lo, c).filter(|m| doc.has_name(m.clone())) {
+                    return Some(Np { toks: main, appos: Some(c + 1..j - 1) });
+                }
             }
         }
         return None;
@@ -355,13 +376,38 @@ fn np_run_backward(doc: &Doc, lo: usize, end: usize) -> Option<Range<usize>> {
             i = k;
             continue;
         }
+        // A parenthesis inside a name: `Rep. Gwen Moore (D-Wis.)`.
+        if doc.is_punct_in(k, ")") {
+            match (k.saturating_sub(10).max(lo)..k).rev().find(|&o| doc.is_punct_in(o, "(")) {
+                Some(o) if o > lo => {
+                    i = o;
+                    continue;
+                }
+                _ => break,
+            }
+        }
         if !matches!(doc.toks[k].kind, Kind::Word) {
             break;
         }
         let w = doc.lower(k);
         if DETERMINERS.contains(&w.as_str()) {
+            // `Mr. Morgan of the Sierra Club`: the determiner after a link word.
+            if k >= lo + 2 && matches!(doc.lower(k - 1).as_str(), "of" | "for" | "to" | "at") && doc.is_np_word(k - 2) {
+                i = k - 1;
+                continue;
+            }
             i = k;
             break;
+        }
+        // The head noun right before the verb may be any noun: `the New York
+        // businessman said`, `the ad's narrator says`.
+        if k + 1 == end && is_plain_noun(&w) {
+            i = k;
+            continue;
+        }
+        if w.ends_with("'s") && !doc.is_cap(k) && k + 1 < end && w.len() > 3 {
+            i = k;
+            continue;
         }
         let ok = (doc.is_cap(k) && !CAP_STOP.contains(&w.as_str()) && !PRONOUNS.contains(&w.as_str()))
             || ROLES.contains(&w.as_str())
@@ -411,6 +457,13 @@ fn np_run_forward(doc: &Doc, start: usize, hi: usize) -> Option<Range<usize>> {
         if i < hi && doc.is_abbrev_dot(i) && i > start {
             i += 1;
             continue;
+        }
+        if i < hi && i > start && doc.is_punct_in(i, "(") {
+            if let Some(c) = (i + 1..(i + 10).min(hi)).find(|&c| doc.is_punct_in(c, ")")) {
+                i = c + 1;
+                end = i;
+                continue;
+            }
         }
         if !(i < hi && matches!(doc.toks[i].kind, Kind::Word)) {
             break;
@@ -643,6 +696,9 @@ impl<'a> Doc<'a> {
     /// A phrase can name a speaker: it has a capitalised word (not at the
     /// start only because of a determiner) or a role noun, or is a pronoun.
     fn has_head(&self, r: Range<usize>) -> bool {
+        if r.len() >= 2 && DETERMINERS.contains(&self.lowers[r.start].as_str()) && is_plain_noun(&self.lowers[r.end - 1]) {
+            return true;
+        }
         r.clone().any(|k| {
             let w = self.lowers[k].as_str();
             (self.is_cap(k) && !DETERMINERS.contains(&w) && !LINKS.contains(&w)) || ROLE_HEADS.contains(&w) || PRONOUNS.contains(&w)
@@ -1041,6 +1097,18 @@ impl<'d, 'a> Resolver<'d, 'a> {
     }
 }
 
+/// A lowercase word that can head a description: not a function word, an
+/// adverb or a verb form.
+fn is_plain_noun(w: &str) -> bool {
+    w.len() >= 3
+        && w.chars().all(|c| c.is_alphabetic() || c == '-')
+        && !w.ends_with("ly")
+        && !w.ends_with("ing")
+        && !w.ends_with("ed")
+        && !FUNCTION_WORDS.contains(&w)
+        && VERBS.binary_search(&w).is_err()
+}
+
 fn is_title_or_stop(doc: &Doc, i: usize) -> bool {
     let w = doc.lower(i);
     TITLES.contains(&w.as_str()) || CAP_STOP.contains(&w.as_str()) || PRONOUNS.contains(&w.as_str()) || w.ends_with("'s")
@@ -1049,7 +1117,22 @@ fn is_title_or_stop(doc: &Doc, i: usize) -> bool {
 /// The personal name at the end of a phrase, titles and descriptions
 /// stripped: `Kremlin spokesman Dmitry Peskov` → `Dmitry Peskov`.
 fn name_part(doc: &Doc, r: Range<usize>) -> Option<Range<usize>> {
+    let mut r = r;
+    if r.len() > 1 && doc.is_punct_in(r.end - 1, ")") {
+        if let Some(o) = (r.start..r.end - 1).rev().find(|&o| doc.is_punct_in(o, "(")) {
+            r.end = o;
+        }
+    }
+    // `Mr. Morgan of the Sierra Club`: the name is before the link word.
+    if let Some(m) = (r.start + 1..r.end).find(|&m| matches!(doc.lower(m).as_str(), "of" | "at" | "from")) {
+        if let Some(n) = name_part(doc, r.start..m) {
+            return Some(n);
+        }
+    }
     let mut s = r.end;
+    while s > r.start && doc.is_abbrev_dot(s - 1) {
+        s -= 1;
+    }
     while s > r.start {
         let k = s - 1;
         if doc.is_cap(k) && !is_title_or_stop(doc, k) && !doc.lower(k).ends_with("'s") {
@@ -1085,20 +1168,31 @@ fn is_person(name: &str) -> bool {
 
 /// Reporting verbs, every form (sorted: binary-searched).
 static VERBS: &[&str] = &[
-    "accuse", "accused", "accuses", "accusing", "acknowledged", "acknowledges", "add", "added", "adding", "adds",
-    "admits", "admitted", "alleged", "alleges", "announced", "announces", "answered", "argued", "argues", "arguing",
-    "ask", "asked", "asking", "asks", "asserted", "asserts", "blasted", "boasted", "branded", "call", "called",
-    "calling", "calls", "cautioned", "charged", "claim", "claimed", "claiming", "claims", "commented", "complained",
-    "conceded", "concluded", "confirmed", "continued", "continues", "countered", "criticised", "criticized",
-    "declared", "declares", "demanded", "denied", "denies", "described", "describes", "describing", "dubbed",
-    "emphasised", "emphasises", "emphasized", "emphasizes", "estimated", "exclaimed", "explained", "explaining",
-    "explains", "insisted", "insisting", "insists", "joked", "labeled", "labelled", "lamented", "maintained",
-    "mused", "noted", "notes", "noting", "observed", "pledged", "pointed", "posted", "predicted", "promised",
-    "quipped", "recalled", "recalls", "remarked", "repeated", "replied", "replies", "reported", "responded",
-    "said", "say", "saying", "says", "shouted", "slammed", "stated", "states", "stating", "stressed", "stresses",
-    "stressing", "suggested", "suggests", "tell", "telling", "tells", "testified", "threatened", "told", "tweeted",
-    "underlined", "urged", "urges", "urging", "vowed", "vows", "warned", "warning", "warns", "writes", "writing",
-    "wrote", "yelled",
+    "accuse", "accused", "accuses", "accusing", "acknowledge", "acknowledged", "acknowledges",
+    "acknowledging", "add", "added", "adding", "adds", "admit", "admits", "admitted", "admitting",
+    "allege", "alleged", "alleges", "announce", "announced", "announces", "announcing",
+    "answered", "argue", "argued", "argues", "arguing", "ask", "asked", "asking", "asks", "assert",
+    "asserted", "asserting", "asserts", "blasted", "blasts", "boasted", "boasts",
+    "branded", "brands", "call", "called", "calling", "cautioned", "cautioning", "cautions",
+    "charged", "chimed", "claim", "claimed", "claiming", "commented", "commenting",
+    "complained", "complaining", "complains", "conceded", "concedes", "concluded", "concludes",
+    "confirmed", "confirming", "confirms", "contended", "contends", "continued", "continues", "countered",
+    "cried", "criticised", "criticises", "criticising", "criticized", "criticizes", "criticizing",
+    "declare", "declared", "declares", "declaring", "demanded", "demanding", "denied", "denies",
+    "denying", "described", "describes", "describing", "dubbed", "dubs", "emailed", "emphasised",
+    "emphasises", "emphasising", "emphasized", "emphasizes", "emphasizing", "estimated", "exclaimed",
+    "explained", "explaining", "explains", "hinted", "insisted", "insisting", "insists", "joked", "jokes",
+    "labeled", "labelled", "lamented", "lashed", "maintained", "maintains", "mocked", "mused",
+    "noted", "noting", "observed", "observes", "opined", "pleaded", "pledged", "pointed",
+    "posited", "posted", "predicted", "predicts", "proclaimed", "proclaims", "promised",
+    "protested", "quipped", "railed", "recalled", "recalling", "recalls", "recounted", "recounts",
+    "reiterated", "reiterates", "remarked", "repeated", "replied", "replies", "replying",
+    "reported", "responded", "responding", "responds", "retorted", "said", "say", "saying", "says", "scoffed",
+    "shouted", "shouts", "slammed", "slams", "snapped", "sneered", "stated", "stating", "stressed",
+    "stresses", "stressing", "suggested", "suggesting", "suggests", "tell", "telling", "tells", "testified",
+    "texted", "threatened", "threatens", "thundered", "told", "touted", "tweeted", "tweeting",
+    "underlined", "urged", "urges", "urging", "vowed", "vows", "warned", "warning", "warns", "whispered",
+    "wondered", "wonders", "writes", "writing", "wrote", "yelled",
 ];
 
 /// Words that never start or continue a name even when capitalised
@@ -1112,6 +1206,20 @@ static CAP_STOP: &[&str] = &[
     "these", "this", "those", "thursday", "to", "today", "tuesday", "wednesday", "what", "when", "where",
     "whether", "which", "while", "who", "why", "with", "yesterday", "yet", "according", "other", "both", "many",
     "some", "such", "one", "two", "three", "not", "no", "all", "his", "her", "their", "our", "my", "your",
+];
+
+/// Common words that never head a speaker phrase.
+static FUNCTION_WORDS: &[&str] = &[
+    "the", "and", "but", "that", "this", "these", "those", "there", "then", "than", "which", "who", "whom",
+    "what", "when", "where", "why", "how", "not", "also", "too", "very", "just", "only", "even", "still", "yet",
+    "was", "were", "are", "has", "had", "have", "been", "being", "will", "would", "could", "should", "can",
+    "may", "might", "must", "shall", "does", "did", "for", "with", "from", "into", "onto", "over", "under",
+    "about", "after", "before", "again", "once", "now", "here", "all", "any", "some", "each", "every", "both",
+    "more", "most", "less", "least", "much", "many", "few", "other", "another", "such", "our", "their", "his",
+    "her", "its", "your", "they", "them", "she", "him", "you", "it's", "today", "tonight", "yesterday",
+    "tomorrow", "week", "year", "month", "time", "times", "later", "earlier", "ago", "instead", "though",
+    "although", "because", "while", "since", "until", "unless", "whether", "either", "neither", "nor",
+    "so", "as", "if", "out", "off", "up", "down", "away", "back", "well", "too", "far", "per", "via",
 ];
 
 static CONNECTIVES: &[&str] = &["but", "and", "however", "meanwhile", "separately", "moreover", "also", "so", "yet", "still", "then", "now", "instead", "indeed"];
