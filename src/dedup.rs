@@ -17,7 +17,8 @@
 //!
 //! The work splits in two so that scoring can stay parallel and streaming:
 //! [`sketch`] runs per article on any thread and returns a [`Sketch`] (a
-//! 32-value MinHash of the feature set and a small stem set per quote); the
+//! 64-value one-permutation MinHash of the feature set and a small stem set
+//! per quote); the
 //! [`Index`] then takes sketches one at a time in input order. The index keeps
 //! only the compact signatures (about 350 bytes per article plus 60 per quote),
 //! never the texts, and finds candidates through LSH bands rather than by
@@ -38,7 +39,7 @@ const ROWS: usize = 2;
 const BANDS: usize = 24;
 /// Estimated Jaccard from which two articles are the same story (see the
 /// module doc for the figures this sits between).
-const DOC_THRESHOLD: f64 = 0.25;
+pub const DOC_THRESHOLD: f64 = 0.25;
 /// Quote stems kept per quote (the smallest hashes: a bottom-k sketch).
 const QUOTE_STEMS: usize = 24;
 /// Share of the smaller quote's stems the other must contain to be the same
@@ -79,7 +80,7 @@ fn fnv(h: u64, b: u8) -> u64 {
 }
 const FNV0: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// Per-position seeds of the MinHash permutations.
+/// Seeds for densifying empty bins.
 const SEEDS: [u64; K] = {
     let mut s = [0u64; K];
     let mut i = 0;
@@ -106,60 +107,95 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// Calls `f(hash)` for each feature word of `text`: capitalised words and
-/// numbers (whole, lower-cased, tagged as names), and the first five letters
-/// of every word longer than three letters that is not a stop word (a
-/// capitalised word gives both). Hashes chars as it goes.
-fn for_each_feature(text: &str, mut f: impl FnMut(u64)) {
-    let mut word = String::new();
-    let flush = |word: &mut String, f: &mut dyn FnMut(u64)| {
-        if word.is_empty() {
-            return;
-        }
-        let first = word.chars().next().unwrap_or(' ');
-        if first.is_uppercase() || first.is_ascii_digit() {
-            let mut h = fnv(FNV0, b'#');
-            for c in word.chars().flat_map(char::to_lowercase) {
-                let mut buf = [0u8; 4];
-                for &b in c.encode_utf8(&mut buf).as_bytes() {
-                    h = fnv(h, b);
-                }
-            }
-            f(h);
-        }
-        if word.chars().count() > 3 {
-            if first.is_uppercase() {
-                *word = word.to_lowercase();
-            }
-            if !STOP.contains(&word.as_str()) {
-                let mut h = FNV0;
-                for c in word.chars().take(5) {
-                    let mut buf = [0u8; 4];
-                    for &b in c.encode_utf8(&mut buf).as_bytes() {
-                        h = fnv(h, b);
-                    }
-                }
-                f(h);
-            }
-        }
-        word.clear();
-    };
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut f);
-        }
+/// FNV-1a of a string, usable in constants (the stop-word table).
+const fn fnv_str(s: &str) -> u64 {
+    let b = s.as_bytes();
+    let mut h = FNV0;
+    let mut i = 0;
+    while i < b.len() {
+        h = (h ^ b[i] as u64).wrapping_mul(0x100_0000_01b3);
+        i += 1;
     }
-    flush(&mut word, &mut f);
+    h
 }
 
-/// Stem hashes of one quote's text, lower-cased so that a quote opening a
-/// sentence matches the same words mid-sentence.
-fn quote_stems(text: &str) -> Vec<u16> {
-    let lower = text.to_lowercase();
+/// Hashes of the stop words, sorted for binary search.
+static STOP_HASHES: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
+    let mut v: Vec<u64> = STOP.iter().map(|w| fnv_str(w)).collect();
+    v.sort_unstable();
+    v
+});
+
+/// Tag mixed into a name feature so that `Ostrel` (name) and `ostre` (stem)
+/// never collide.
+const NAME_TAG: u64 = 0x6e61_6d65_7461_6721;
+
+/// Calls `f(hash)` for each feature word of `text`: capitalised words and
+/// numbers (whole, lower-cased, tagged as names) when `names` is set, and the
+/// first five letters of every word longer than three letters that is not a
+/// stop word (a capitalised word gives both). One pass over the bytes, no
+/// allocation: this runs over every byte scored.
+fn for_each_feature(text: &str, names: bool, mut f: impl FnMut(u64)) {
+    let mut full = FNV0; // the whole word, lower-cased
+    let mut stem = FNV0; // its first five chars, lower-cased
+    let mut chars = 0usize;
+    let mut capital = false;
+    let emit = |full: u64, stem: u64, chars: usize, capital: bool, f: &mut dyn FnMut(u64)| {
+        if chars == 0 {
+            return;
+        }
+        if names && capital {
+            f(mix(full ^ NAME_TAG));
+        }
+        if chars > 3 && STOP_HASHES.binary_search(&full).is_err() {
+            f(stem);
+        }
+    };
+    let push = |c: char, full: &mut u64, stem: &mut u64, chars: &mut usize| {
+        let mut buf = [0u8; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            *full = fnv(*full, b);
+            if *chars < 5 {
+                *stem = fnv(*stem, b);
+            }
+        }
+        *chars += 1;
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            if chars == 0 {
+                capital = c.is_ascii_uppercase() || c.is_ascii_digit();
+            }
+            let b = c.to_ascii_lowercase() as u8;
+            full = fnv(full, b);
+            if chars < 5 {
+                stem = fnv(stem, b);
+            }
+            chars += 1;
+        } else if !c.is_ascii() && c.is_alphanumeric() {
+            if chars == 0 {
+                capital = c.is_uppercase();
+            }
+            for l in c.to_lowercase() {
+                push(l, &mut full, &mut stem, &mut chars);
+            }
+        } else {
+            emit(full, stem, chars, capital, &mut f);
+            full = FNV0;
+            stem = FNV0;
+            chars = 0;
+        }
+    }
+    emit(full, stem, chars, capital, &mut f);
+}
+
+/// Stem hashes of one quote's parts (case does not matter, so a quote
+/// opening a sentence matches the same words mid-sentence).
+fn quote_stems<'a>(parts: impl Iterator<Item = &'a str>) -> Vec<u16> {
     let mut v = Vec::new();
-    for_each_feature(&lower, |h| v.push((mix(h) >> 48) as u16));
+    for p in parts {
+        for_each_feature(p, false, |h| v.push((mix(h) >> 48) as u16));
+    }
     v.sort_unstable();
     v.dedup();
     v.truncate(QUOTE_STEMS);
@@ -176,38 +212,52 @@ fn speaker_hash(speaker: Option<&str>) -> u16 {
     }
 }
 
+/// The MinHash signature of a feature stream by one-permutation hashing: the
+/// top bits of a feature's hash pick one of K bins, the rest compete for the
+/// bin's minimum, so each feature costs one hash instead of K. Empty bins
+/// (short texts) borrow from the next filled bin, shifted by the distance,
+/// so that two texts agree on them only when they agree on the source bin
+/// ("rotation" densification, Shrivastava & Li 2014).
+fn signature(text: &str) -> [u16; K] {
+    const BITS: u32 = K.trailing_zeros();
+    let mut mins = [u64::MAX; K];
+    for_each_feature(text, true, |h| {
+        let x = mix(h);
+        let bin = (x >> (64 - BITS)) as usize;
+        let v = x << BITS;
+        if v < mins[bin] {
+            mins[bin] = v;
+        }
+    });
+    let mut sig = [0u16; K];
+    if mins.iter().all(|&m| m == u64::MAX) {
+        return sig;
+    }
+    for i in 0..K {
+        let mut d = 0;
+        while mins[(i + d) % K] == u64::MAX {
+            d += 1;
+        }
+        let m = mins[(i + d) % K];
+        sig[i] = (mix(m ^ (d as u64).wrapping_mul(SEEDS[0])) >> 48) as u16;
+    }
+    sig
+}
+
 /// Sketches one article from its text and its extracted quote parts (parts of
 /// one quote are joined). Pure and thread-safe: call it on any thread.
 pub fn sketch(text: &str, quotes: &[Quote]) -> Sketch {
-    let mut feats = Vec::new();
-    for_each_feature(text, |h| feats.push(h));
-    feats.sort_unstable();
-    feats.dedup();
-    let mut mins = [u64::MAX; K];
-    for &h in &feats {
-        let base = mix(h);
-        for (i, slot) in mins.iter_mut().enumerate() {
-            let v = mix(base.wrapping_add(SEEDS[i]));
-            if v < *slot {
-                *slot = v;
-            }
-        }
-    }
-    let sig = mins.map(|m| m as u16);
+    let sig = signature(text);
     let mut qs: Vec<QuoteSketch> = Vec::new();
-    let mut joined = String::new();
-    for (i, q) in quotes.iter().enumerate() {
-        joined.push_str(&q.text);
-        joined.push(' ');
-        let last = quotes.get(i + 1).is_none_or(|n| n.quote != q.quote);
-        if last {
-            qs.push(QuoteSketch {
-                quote: q.quote,
-                speaker: speaker_hash(q.speaker.as_deref()),
-                stems: quote_stems(&joined),
-            });
-            joined.clear();
-        }
+    let mut i = 0;
+    while i < quotes.len() {
+        let j = quotes[i..].iter().position(|q| q.quote != quotes[i].quote).map_or(quotes.len(), |n| i + n);
+        qs.push(QuoteSketch {
+            quote: quotes[i].quote,
+            speaker: speaker_hash(quotes[i].speaker.as_deref()),
+            stems: quote_stems(quotes[i..j].iter().map(|q| q.text.as_str())),
+        });
+        i = j;
     }
     Sketch { sig, quotes: qs }
 }

@@ -36,7 +36,8 @@ pub struct Args {
     /// Model file (from `stance train`); the embedded default model otherwise.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
-    /// Actor dictionary CSV (alias,canonical,side) used instead of the built-in one.
+    /// Actor dictionary CSV (alias,canonical,side) added to the built-in one;
+    /// its rows win on conflicts.
     #[arg(long, value_name = "FILE")]
     pub actors: Option<PathBuf>,
     /// Output format.
@@ -259,10 +260,10 @@ fn progress_bar(input: &InputArgs) -> indicatif::ProgressBar {
 
 pub fn run(args: Args) -> Result<u8> {
     let started = Instant::now();
-    let actors = match &args.actors {
-        Some(p) => Actors::from_csv(p)?,
-        None => Actors::builtin(),
-    };
+    let mut actors = Actors::builtin();
+    if let Some(p) = &args.actors {
+        actors.extend(Actors::from_csv(p)?);
+    }
     let loaded;
     let model: &Model = match &args.model {
         Some(p) => {
