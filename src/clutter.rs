@@ -122,6 +122,9 @@ const MAX_PROMPT_WORDS: usize = 25;
 /// Longest teaser line (in words) inside a teaser list.
 const MAX_TEASER_WORDS: usize = 30;
 
+/// Longest line (in words) that any per-line rule may call clutter.
+const MAX_RULE_WORDS: usize = 40;
+
 /// Longest teaser list (in lines, dates included) after one heading.
 const MAX_LIST_LINES: usize = 24;
 
@@ -139,10 +142,14 @@ pub fn clutter_ranges(text: &str) -> Vec<Range<usize>> {
         if t.is_empty() {
             // Blank lines neither start nor end a teaser list.
         } else {
-            let lower = t.to_lowercase();
-            let words = t.split_whitespace().count();
+            // Counting stops past the longest line any rule looks at, so
+            // long paragraphs cost no more than a glance.
+            let words = t.split_whitespace().take(MAX_RULE_WORDS + 1).count();
             let teaser_end = ends_in_ellipsis(t);
-            if starts_list(t, &lower) {
+            let lower = if words <= MAX_RULE_WORDS { t.to_lowercase() } else { String::new() };
+            if words > MAX_RULE_WORDS {
+                in_list = 0;
+            } else if starts_list(t, &lower) {
                 in_list = MAX_LIST_LINES;
                 push(&mut out, start..end);
             } else if in_list > 0 && words <= MAX_TEASER_WORDS && !is_prose(t) {
@@ -266,14 +273,14 @@ fn is_credit(t: &str, lower: &str, words: usize) -> bool {
     if CREDIT_PREFIXES.iter().any(|p| lower.starts_with(p)) {
         return true;
     }
-    if lower.contains("| photo:") || lower.contains("| image:") || lower.contains("photo by ") && words <= 40 {
+    if lower.contains("| photo:") || lower.contains("| image:") || lower.contains("photo by ") && words <= MAX_RULE_WORDS {
         return true;
     }
     if words <= 12 && CREDIT_ENDS.iter().any(|e| lower.ends_with(e)) && !has_quote_mark(t) {
         return true;
     }
     // A caption ending in a parenthesised agency credit with a slash.
-    if words <= 40 && t.ends_with(')') {
+    if words <= MAX_RULE_WORDS && t.ends_with(')') {
         if let Some(open) = t.rfind('(') {
             let credit = &t[open..];
             if credit.contains('/') && credit.split_whitespace().count() <= 8 && !credit.contains("http") {
