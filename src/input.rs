@@ -443,10 +443,12 @@ fn strip_bom(mut s: String) -> String {
 /// prepares a row reader for tables.
 fn open_source(src: Source, format: Option<InputFormat>, cols: &Columns) -> Result<Opened> {
     let name = src.name();
+    let mut size_hint = 0usize;
     let (mut reader, ext_format, tab): (Box<dyn Read + Send>, Option<InputFormat>, bool) = match &src {
         Source::Stdin => (Box::new(io::stdin()), None, false),
         Source::File(p) => {
             let f = File::open(p)?;
+            size_hint = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
             let tab = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
             (Box::new(f), format_from_extension(p), tab)
         }
@@ -462,7 +464,9 @@ fn open_source(src: Source, format: Option<InputFormat>, cols: &Columns) -> Resu
     let full: Box<dyn Read + Send> = Box::new(Cursor::new(head).chain(reader));
     match format {
         InputFormat::Txt | InputFormat::Html => {
-            let mut bytes = Vec::new();
+            // Sized from the file's length so a large file is not copied
+            // while the buffer doubles.
+            let mut bytes = Vec::with_capacity(size_hint.saturating_add(1));
             let mut full = full;
             full.read_to_end(&mut bytes)?;
             let (text, warning) = decode_lossy(bytes);
