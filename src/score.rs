@@ -209,22 +209,12 @@ impl RowWriter {
     }
 }
 
-/// One CSV record, formula cells neutralised: a cell a spreadsheet would run
-/// (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`.
+/// One CSV record, formula cells neutralised by [`crate::output::neutralise`]
+/// (the numbers written here are never negative, so no number is touched).
 pub(crate) fn csv_line(out: &mut Vec<u8>, cells: &[&str]) {
     let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(std::mem::take(out));
-    let fixed: Vec<std::borrow::Cow<str>> = cells
-        .iter()
-        .map(|c| {
-            if c.starts_with(['=', '+', '-', '@', '\t', '\r']) && c.parse::<f64>().is_err() {
-                std::borrow::Cow::Owned(format!("'{c}"))
-            } else {
-                std::borrow::Cow::Borrowed(*c)
-            }
-        })
-        .collect();
     // Writing to a Vec cannot fail.
-    let _ = w.write_record(fixed.iter().map(|c| c.as_bytes()));
+    let _ = w.write_record(cells.iter().map(|c| crate::output::neutralise(c)).collect::<Vec<_>>().iter().map(|c| c.as_bytes()));
     *out = w.into_inner().unwrap_or_default();
 }
 

@@ -378,7 +378,14 @@ pub fn run(args: Args) -> Result<u8> {
         }
         consumed += batch.len() as u64;
         let progress = Progress { fingerprint: fp.clone(), items: consumed, last_doc: last_doc.clone(), bytes: 0, counts };
-        sink.commit(&buf, &progress)?;
+        if let Err(e) = sink.commit(&buf, &progress) {
+            if stance::output::is_broken_pipe(&e) {
+                // The reader (`stance score … | head`) has had enough.
+                pb.finish_and_clear();
+                return Ok(0);
+            }
+            return Err(e);
+        }
         pb.set_message(format!("{} articles, {} quotes", counts.scored, counts.quotes));
     }
     pb.finish_and_clear();
