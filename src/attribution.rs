@@ -138,8 +138,7 @@ fn finish(doc: &Doc, res: &mut Resolver, c: Clause, at: usize, rule: &'static st
     let cue = doc.text[doc.toks[c.cue.start].start..doc.toks[c.cue.end - 1].end].to_string();
     Some(Attribution {
         mention: Some(r.mention),
-        // One spelling per name whatever the article's apostrophes (`O’Neill`).
-        speaker: Some(r.speaker.replace('’', "'")),
+        speaker: Some(r.speaker),
         side: Some(r.side),
         cue: Some(cue),
         rule: Some(rule),
@@ -644,9 +643,11 @@ impl<'a> Doc<'a> {
     /// A quote whose content ends in `.`, `?` or `!` and is followed by a
     /// capitalised word, a break or the end.
     fn quote_ends_sentence(&self, i: usize) -> bool {
-        let Some(c) = self.content.get(&i) else { return false };
-        let inner = self.text[c.clone()].trim_end();
-        let last = inner.chars().rev().find(|c| !is_mark(*c));
+        if !self.content.contains_key(&i) {
+            return false;
+        }
+        let inner = &self.text[self.toks[i].start..self.toks[i].end];
+        let last = inner.chars().rev().find(|c| !is_mark(*c) && !c.is_whitespace());
         let terminal = matches!(last, Some('.' | '?' | '!' | '…'));
         // `?` and `!` inside a quote rarely end the sentence around it when a
         // lowercase clause follows (`"Why?" he asked`).
@@ -716,33 +717,57 @@ impl<'a> Doc<'a> {
     }
 }
 
-/// Extends a quote's content range over the whitespace and marks around it.
+/// Extends a quote's content range over the punctuation, whitespace and
+/// marks around it (the content range leaves out trailing `,` and `.`), so
+/// the quote token covers everything up to and including its marks.
 fn widen_to_marks(text: &str, p: Range<usize>) -> (usize, usize) {
+    let skippable = |c: char| c.is_whitespace() && c != '\n' || matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '…' | '—' | '–' | '-');
+    // Backward: skip a little punctuation/space, then up to two marks.
     let mut s = p.start;
-    let mut n = 0;
-    for c in text[..s].chars().rev() {
-        if is_mark(c) && n < 2 {
-            n += 1;
-            s -= c.len_utf8();
-        } else if c == ' ' && n == 0 {
-            s -= 1;
+    let mut skipped = 0;
+    let mut it = text[..p.start].char_indices().rev().peekable();
+    while let Some(&(i, c)) = it.peek() {
+        if skippable(c) && skipped < 3 {
+            skipped += 1;
+            it.next();
+            let _ = i;
         } else {
             break;
         }
     }
+    let mut marks = 0;
+    while let Some(&(i, c)) = it.peek() {
+        if is_mark(c) && marks < 2 {
+            marks += 1;
+            s = i;
+            it.next();
+        } else {
+            break;
+        }
+    }
+    // Forward, likewise.
     let mut e = p.end;
-    let mut n = 0;
-    for c in text[e..].chars() {
-        if is_mark(c) && n < 2 {
-            n += 1;
-            e += c.len_utf8();
-        } else if c == ' ' && n == 0 {
-            e += 1;
+    let mut skipped = 0;
+    let mut it = text[p.end..].char_indices().peekable();
+    while let Some(&(_, c)) = it.peek() {
+        if skippable(c) && skipped < 3 {
+            skipped += 1;
+            it.next();
         } else {
             break;
         }
     }
-    (s, e)
+    let mut marks = 0;
+    while let Some(&(i, c)) = it.peek() {
+        if is_mark(c) && marks < 2 {
+            marks += 1;
+            e = p.end + i + c.len_utf8();
+            it.next();
+        } else {
+            break;
+        }
+    }
+    (s.min(p.start), e.max(p.end))
 }
 
 /// Appends the tokens of `text[from..to]`.
@@ -793,6 +818,17 @@ struct Resolved {
     speaker: String,
     side: String,
     mention: Range<usize>,
+    /// A person (can be `he`/`she`), not an institution.
+    person: bool,
+}
+
+/// A speaker attributed earlier in the article.
+#[derive(Debug, Clone)]
+struct Event {
+    pos: usize,
+    speaker: String,
+    side: String,
+    person: bool,
 }
 
 /// Per-article state for resolving mentions: the speakers seen so far (for
@@ -800,13 +836,14 @@ struct Resolved {
 struct Resolver<'d, 'a> {
     doc: &'d Doc<'a>,
     actors: &'d Actors,
-    /// (byte position, canonical speaker, side), in text order.
-    events: Vec<(usize, String, String)>,
-    /// Full names written in the article: (token index of the name's first
-    /// word, name tokens).
+    /// Speakers attributed so far, in text order.
+    events: Vec<Event>,
+    /// Multi-word names written in the article (token ranges, titles stripped).
     names: Vec<Range<usize>>,
     /// Canonical names already given a side, for consistency within the article.
     sides: BTreeMap<String, String>,
+    /// Whether each canonical speaker resolved so far is a person.
+    person_of: BTreeMap<String, bool>,
 }
 
 impl<'d, 'a> Resolver<'d, 'a> {
@@ -817,10 +854,17 @@ impl<'d, 'a> Resolver<'d, 'a> {
         while i < n {
             if doc.is_cap(i) && !is_title_or_stop(doc, i) {
                 let mut j = i;
-                while j < n && doc.is_cap(j) && !is_title_or_stop(doc, j) {
-                    j += 1;
+                loop {
+                    if j < n && doc.is_cap(j) && !is_title_or_stop(doc, j) {
+                        j += 1;
+                    } else if j > i && j + 1 < n && doc.is_abbrev_dot(j) {
+                        j += 1; // `Brandon J. Weichert`
+                    } else {
+                        break;
+                    }
                 }
-                if j - i >= 2 {
+                let words = (i..j).filter(|&k| doc.toks[k].kind == Kind::Word).count();
+                if words >= 2 && !(i..j).any(|k| ORG_HEADS.contains(&doc.lower(k).as_str())) {
                     names.push(i..j);
                 }
                 i = j.max(i + 1);
@@ -828,27 +872,41 @@ impl<'d, 'a> Resolver<'d, 'a> {
                 i += 1;
             }
         }
-        Resolver { doc, actors, events: Vec::new(), names, sides: BTreeMap::new() }
+        Resolver { doc, actors, events: Vec::new(), names, sides: BTreeMap::new(), person_of: BTreeMap::new() }
     }
 
     fn remember(&mut self, pos: usize, speaker: String, side: String) {
-        self.events.push((pos, speaker, side));
+        let person = self.person_of.get(&speaker).copied().unwrap_or_else(|| is_person(&speaker));
+        self.events.push(Event { pos, speaker, side, person });
     }
 
     /// The most recent attributed quote between byte `from` and `to`.
     fn last_event_in(&self, from: usize, to: usize) -> Option<Attribution> {
-        let (_, sp, side) = self.events.iter().rev().find(|(p, _, _)| *p >= from && *p < to)?;
-        Some(Attribution { speaker: Some(sp.clone()), side: Some(side.clone()), ..Default::default() })
+        let e = self.events.iter().rev().find(|e| e.pos >= from && e.pos < to)?;
+        Some(Attribution { speaker: Some(e.speaker.clone()), side: Some(e.side.clone()), ..Default::default() })
     }
 
     fn resolve(&mut self, np: &Np, at: usize) -> Option<Resolved> {
+        let r = self.resolve_inner(np, at)?;
+        let r = Resolved { speaker: r.speaker.replace('’', "'"), ..r };
+        self.person_of.insert(r.speaker.clone(), r.person);
+        Some(r)
+    }
+
+    fn resolve_inner(&mut self, np: &Np, at: usize) -> Option<Resolved> {
         let doc = self.doc;
         let main = np.toks.clone();
         if main.len() == 1 && PRONOUNS.contains(&doc.lower(main.start).as_str()) {
             return self.resolve_pronoun(main.start, at);
         }
-        // Prefer the part that carries a name: `the Kremlin spokesman, Dmitry Peskov`.
+        // Prefer the part that carries a personal name: `the Kremlin
+        // spokesman, Dmitry Peskov` and `The Guardian's editor in Kyiv, Dan Sabbagh,`.
         let (named, desc) = match &np.appos {
+            Some(a) if name_part(doc, a.clone()).is_some_and(|n| n == *a && n.len() >= 2)
+                && name_part(doc, main.clone()).is_none_or(|n| n.len() < 2 || self.lookup_phrase(main.clone()).is_some()) =>
+            {
+                (a.clone(), Some(main.clone()))
+            }
             Some(a) if !doc.has_name(main.clone()) && doc.has_name(a.clone()) => (a.clone(), Some(main.clone())),
             Some(a) => (main.clone(), Some(a.clone())),
             None => (main.clone(), None),
@@ -858,13 +916,13 @@ impl<'d, 'a> Resolver<'d, 'a> {
         let full = doc.span_text(named.clone()).to_string();
         // 1. The whole phrase is a known alias (`the Russian embassy to the United States`).
         if let Some(a) = self.lookup_phrase(named.clone()) {
-            return Some(Resolved { speaker: a.0, side: a.1, mention });
+            let person = is_person(&a.0);
+            return Some(Resolved { speaker: a.0, side: a.1, mention, person });
         }
         // 2. A personal name after the titles.
-        let name = name_part(doc, named.clone());
-        if let Some(nr) = name.clone() {
-            let (canonical, side) = self.resolve_name(nr.clone(), &format!("{full} {desc_text}"));
-            return Some(Resolved { speaker: canonical, side, mention });
+        if let Some(nr) = name_part(doc, named.clone()) {
+            let (canonical, side, person) = self.resolve_name(nr, &format!("{full} {desc_text}"));
+            return Some(Resolved { speaker: canonical, side, mention, person });
         }
         // 3. A description: who in this article has that role?
         self.resolve_description(named, &desc_text, at, mention)
@@ -884,80 +942,88 @@ impl<'d, 'a> Resolver<'d, 'a> {
         Some((a.canonical.clone(), a.side.clone()))
     }
 
-    /// Canonical name and side of a personal name written as tokens `r`.
-    fn resolve_name(&mut self, r: Range<usize>, description: &str) -> (String, String) {
+    /// Canonical name, side and person-ness of a name written as tokens `r`.
+    fn resolve_name(&mut self, r: Range<usize>, description: &str) -> (String, String, bool) {
         let doc = self.doc;
         let written = doc.span_text(r.clone()).to_string();
+        let words = r.clone().filter(|&k| doc.toks[k].kind == Kind::Word).count();
         // The full name this article gives a surname or short form.
-        let full = if r.len() == 1 { self.full_name_for(r.start) } else { None };
+        let full = if words == 1 { self.full_name_for(r.start) } else { None };
         let (name, name_toks) = match &full {
             Some(f) => (doc.span_text(f.clone()).to_string(), f.clone()),
             None => (written.clone(), r.clone()),
         };
         for cand in [&name, &written] {
             if let Some(a) = self.actors.lookup(cand) {
-                return (a.canonical.clone(), a.side.clone());
+                let person = is_person(&a.canonical);
+                return (a.canonical.clone(), a.side.clone(), person);
             }
         }
+        // A single word that is not a known surname is a person only after an
+        // honorific or a title (`Mr Smith`, `Colonel Smith`), else it is
+        // probably a place or an outlet.
+        let person = full.is_some()
+            || words >= 2
+            || (r.start > 0 && TITLES.contains(&doc.lower(r.start - 1).as_str()))
+            || (r.start > 1 && doc.is_abbrev_dot(r.start - 1) && TITLES.contains(&doc.lower(r.start - 2).as_str()));
         if let Some(s) = self.sides.get(&name) {
-            return (name, s.clone());
+            return (name, s.clone(), person);
         }
-        let side = self
-            .actors
-            .side_of_description(description)
-            .map(str::to_string)
-            .or_else(|| self.side_from_context(name_toks.clone()))
-            .or_else(|| if full.is_none() { None } else { self.side_from_context(r.clone()) })
-            .unwrap_or_else(|| UNKNOWN_SIDE.to_string());
+        let mut context = description.to_string();
+        context.push(' ');
+        context.push_str(&self.context_of(name_toks.clone()));
+        if full.is_some() {
+            context.push(' ');
+            context.push_str(&self.context_of(r.clone()));
+        }
+        let side = side_of_speaker_description(self.actors, &context).unwrap_or_else(|| UNKNOWN_SIDE.to_string());
         self.sides.insert(name.clone(), side.clone());
-        (name, side)
+        (name, side, person)
     }
 
     /// The first multi-word name in the article ending with the surname at token `t`.
     fn full_name_for(&self, t: usize) -> Option<Range<usize>> {
         let doc = self.doc;
         let sur = doc.lower(t);
-        self.names
-            .iter()
-            .filter(|n| doc.lower(n.end - 1) == sur && n.len() >= 2 && !n.contains(&t) || (n.contains(&t) && n.len() >= 2 && n.end - 1 == t))
-            .min_by_key(|n| n.start)
-            .cloned()
+        self.names.iter().filter(|n| doc.lower(n.end - 1) == sur).min_by_key(|n| n.start).cloned()
     }
 
-    /// A side from the words around a name's first mention: titles before it
-    /// (`Russian Deputy Foreign Minister`) and an apposition after it
-    /// (`, Ukraine's defence minister,`).
-    fn side_from_context(&self, name: Range<usize>) -> Option<String> {
+    /// The words describing a name where it is written: the titles right
+    /// before it (`Russian Deputy Foreign Minister`) and a short apposition
+    /// after it (`, Ukraine's defence minister,`).
+    fn context_of(&self, name: Range<usize>) -> String {
         let doc = self.doc;
         let s = doc.sent_of[name.start];
         let sent = doc.sents[s].clone();
-        let before_lo = name.start.saturating_sub(6).max(sent.start);
-        let mut pieces = Vec::new();
-        if before_lo < name.start {
-            pieces.push(doc.span_text(before_lo..name.start).to_string());
+        let mut out = String::new();
+        if let Some(b) = np_run_backward(doc, sent.start, name.start) {
+            out.push_str(doc.span_text(b));
         }
-        let after_hi = (name.end + 8).min(sent.end);
-        if name.end < after_hi && doc.is_punct_in(name.end, ",(") {
-            let stop = (name.end + 1..after_hi).find(|&k| doc.is_punct_in(k, ",)") || doc.is_verb(k)).unwrap_or(after_hi);
-            if stop > name.end + 1 {
-                pieces.push(doc.span_text(name.end + 1..stop).to_string());
+        // A title run directly before, even without a determiner.
+        let after_hi = (name.end + 10).min(sent.end);
+        if name.end + 1 < after_hi && doc.is_punct_in(name.end, ",(") {
+            let a = name.end + 1;
+            let starts_np = doc.toks[a].kind == Kind::Word
+                && (DETERMINERS.contains(&doc.lower(a).as_str()) || doc.is_cap(a) || ROLES.contains(&doc.lower(a).as_str()));
+            if starts_np {
+                if let Some(stop) = (a..after_hi).find(|&k| doc.is_punct_in(k, ",);") || doc.is_sentence_punct(k) || doc.is_verb(k)) {
+                    if stop > a {
+                        out.push(' ');
+                        out.push_str(doc.span_text(a..stop));
+                    }
+                }
             }
         }
-        // Only the descriptors next to the name count: the words just before
-        // it, read backwards until a word that is neither title nor descriptor.
-        for p in pieces.iter().rev() {
-            if let Some(side) = self.actors.side_of_description(p) {
-                return Some(side.to_string());
-            }
-        }
-        None
+        out
     }
 
     /// A role description (`the embassy`, `the deputy foreign minister`,
     /// `the US leader`) resolved against the article.
     fn resolve_description(&mut self, r: Range<usize>, extra: &str, at: usize, mention: Range<usize>) -> Option<Resolved> {
         let doc = self.doc;
-        let mut words: Vec<String> = r.clone().map(|k| doc.lower(k)).collect();
+        let mut words: Vec<String> =
+            r.clone().filter(|&k| doc.toks[k].kind == Kind::Word).map(|k| doc.lower(k)).collect();
+        let definite = words.first().is_some_and(|w| w == "the");
         while words.first().is_some_and(|w| DETERMINERS.contains(&w.as_str())) {
             words.remove(0);
         }
@@ -965,34 +1031,33 @@ impl<'d, 'a> Resolver<'d, 'a> {
             return None;
         }
         let phrase = words.join(" ");
+        let head = words.last().cloned().unwrap_or_default();
         let desc_side = self.actors.side_of_description(&format!("{} {extra}", doc.span_text(r.clone()))).map(str::to_string);
+        let person_head = PERSON_HEADS.contains(&head.as_str());
         // (a) The same words written just before a name elsewhere in the
         // article: `Deputy Foreign Minister Sergei Ryabkov`.
-        if words.len() >= 1 && words.iter().any(|w| ROLE_HEADS.contains(&w.as_str())) {
+        if words.iter().any(|w| ROLE_HEADS.contains(&w.as_str())) {
             for n in self.names.clone() {
                 let lo = n.start.saturating_sub(words.len() + 2);
                 let ctx: Vec<String> = (lo..n.start).filter(|&k| doc.toks[k].kind == Kind::Word).map(|k| doc.lower(k)).collect();
                 let ctx = ctx.join(" ");
                 if ctx.ends_with(&phrase) || (words.len() >= 2 && ctx.contains(&phrase)) {
                     let nr = name_part(doc, n.clone()).unwrap_or(n.clone());
-                    let (canonical, side) = self.resolve_name(nr, &ctx);
+                    let (canonical, side, person) = self.resolve_name(nr, &ctx);
                     if desc_side.as_ref().is_none_or(|s| *s == side) {
-                        return Some(Resolved { speaker: canonical, side, mention });
+                        return Some(Resolved { speaker: canonical, side, mention, person });
                     }
                 }
             }
         }
         // (b) A known actor the article names whose alias has the head noun:
         // `the embassy` → `the Russian embassy to the United States`.
-        let head = words.last().cloned().unwrap_or_default();
         if ORG_HEADS.contains(&head.as_str()) {
-            let lower_text = doc.text[..at.min(doc.text.len())].to_lowercase();
             let mut best: Option<(usize, String, String)> = None;
             for n in 0..doc.toks.len() {
                 if doc.toks[n].start >= at || doc.lower(n) != head {
                     continue;
                 }
-                // Grow phrases around this head word and look them up.
                 let lo = n.saturating_sub(4);
                 let hi = (n + 6).min(doc.toks.len());
                 for a in lo..=n {
@@ -1001,29 +1066,31 @@ impl<'d, 'a> Resolver<'d, 'a> {
                             continue;
                         }
                         if let Some(found) = self.lookup_phrase(a..b) {
-                            if desc_side.as_ref().is_none_or(|s| *s == found.1) && best.as_ref().is_none_or(|x| doc.toks[a].start > x.0) {
+                            if desc_side.as_ref().is_none_or(|s| *s == found.1)
+                                && best.as_ref().is_none_or(|x| doc.toks[a].start > x.0)
+                            {
                                 best = Some((doc.toks[a].start, found.0, found.1));
                             }
                         }
                     }
                 }
             }
-            let _ = lower_text;
             if let Some((_, sp, side)) = best {
-                return Some(Resolved { speaker: sp, side, mention });
+                return Some(Resolved { speaker: sp, side, mention, person: false });
             }
         }
-        // (c) The most recent speaker of the side the description names
-        // (`the US leader` after a Biden quote).
-        if let Some(side) = &desc_side {
-            if PERSON_HEADS.contains(&head.as_str()) {
-                if let Some((_, sp, sd)) = self.events.iter().rev().find(|(p, sp, sd)| *p < at && sd == side && is_person(sp)) {
-                    return Some(Resolved { speaker: sp.clone(), side: sd.clone(), mention });
-                }
+        // (c) `the US leader`, `the official`: the most recent person speaker
+        // (of the side the description names, if it names one).
+        if person_head || (definite && ROLE_HEADS.contains(&head.as_str()) && !ORG_HEADS.contains(&head.as_str())) {
+            let recent = self.events.iter().rev().find(|e| {
+                e.pos < at && e.person && desc_side.as_ref().is_none_or(|s| *s == e.side) && (definite || desc_side.is_some())
+            });
+            if let Some(e) = recent {
+                return Some(Resolved { speaker: e.speaker.clone(), side: e.side.clone(), mention, person: true });
             }
         }
         // (d) The description itself is the speaker (`a senior US official`).
-        if !words.iter().any(|w| ROLE_HEADS.contains(&w.as_str())) && !doc.has_name(r.clone()) {
+        if !words.iter().any(|w| ROLE_HEADS.contains(&w.as_str())) && !doc.has_name(r.clone()) && !is_plain_noun(&head) {
             return None;
         }
         let mut sr = r.clone();
@@ -1031,51 +1098,59 @@ impl<'d, 'a> Resolver<'d, 'a> {
             sr.start += 1;
         }
         let speaker = doc.span_text(sr).to_string();
-        Some(Resolved { speaker, side: desc_side.unwrap_or_else(|| UNKNOWN_SIDE.to_string()), mention })
+        let side = side_of_speaker_description(self.actors, &format!("{speaker} {extra}")).unwrap_or_else(|| UNKNOWN_SIDE.to_string());
+        Some(Resolved { speaker, side, mention, person: person_head })
     }
 
-    /// `he`, `she`, `they`: the most recent speaker of plausible gender and number.
+    /// `he`, `she`, `they`: the nearest earlier speaker or named person of
+    /// plausible gender and number.
     fn resolve_pronoun(&mut self, t: usize, at: usize) -> Option<Resolved> {
         let doc = self.doc;
         let p = doc.lower(t);
         let mention = doc.toks[t].start..doc.toks[t].end;
         let pos = doc.toks[t].start.min(at);
-        // Candidates: attributed speakers, and named subjects of the sentences
-        // just before the pronoun.
-        let mut cands: Vec<(usize, String, String)> = self.events.iter().filter(|e| e.0 < pos).cloned().collect();
-        let s = doc.sent_of[t];
-        for back in 0..=2 {
-            if s < back {
-                break;
-            }
-            let r = doc.sents[s - back].clone();
-            let hi = if back == 0 { t } else { r.end };
-            if let Some(np) = sentence_subject(doc, r.start, hi) {
-                if np.toks.len() == 1 && PRONOUNS.contains(&doc.lower(np.toks.start).as_str()) {
-                    continue;
-                }
-                if let Some(nr) = name_part(doc, np.toks.clone()) {
-                    let desc = doc.span_text(np.toks.clone()).to_string();
-                    let (c, side) = self.resolve_name(nr, &desc);
-                    cands.push((doc.toks[np.toks.start].start, c, side));
+        let mut cands: Vec<Event> = self.events.iter().filter(|e| e.pos < pos).cloned().collect();
+        let plural = matches!(p.as_str(), "they" | "it" | "we");
+        if !plural {
+            // Named persons in this sentence and the three before it.
+            let s = doc.sent_of[t];
+            let lo = doc.sents[s.saturating_sub(3)].start;
+            let mut k = lo;
+            while k < t {
+                if doc.is_cap(k) && !is_title_or_stop(doc, k) && !doc.lower(k).ends_with("'s") {
+                    let mut e = k;
+                    while e < t && ((doc.is_cap(e) && !is_title_or_stop(doc, e)) || (e > k && doc.is_abbrev_dot(e))) {
+                        e += 1;
+                    }
+                    let r = k..e;
+                    if self.lookup_phrase(r.clone()).is_none_or(|a| is_person(&a.0)) {
+                        let ctx = self.context_of(r.clone());
+                        let (c, side, person) = self.resolve_name(r.clone(), &ctx);
+                        let words = r.clone().filter(|&x| doc.toks[x].kind == Kind::Word).count();
+                        if person && (words >= 2 || self.full_name_for(k).is_some() || self.actors.lookup(doc.span_text(r.clone())).is_some()) {
+                            cands.push(Event { pos: doc.toks[k].start, speaker: c, side, person: true });
+                        }
+                    }
+                    k = e.max(k + 1);
+                } else {
+                    k += 1;
                 }
             }
         }
-        cands.sort_by_key(|c| c.0);
+        cands.sort_by_key(|c| c.pos);
         let want = match p.as_str() {
-            "he" | "him" | "his" => Some('m'),
-            "she" | "her" => Some('f'),
+            "he" => Some('m'),
+            "she" => Some('f'),
             _ => None,
         };
-        let plural = matches!(p.as_str(), "they" | "it" | "we");
-        let pick = cands.iter().rev().find(|(_, sp, _)| {
+        let pick = cands.iter().rev().find(|e| {
             if plural {
-                !is_person(sp)
+                !e.person
             } else {
-                is_person(sp) && want.is_none_or(|g| self.gender(sp).is_none_or(|h| h == g))
+                e.person && want.is_none_or(|g| self.gender(&e.speaker).is_none_or(|h| h == g))
             }
         })?;
-        Some(Resolved { speaker: pick.1.clone(), side: pick.2.clone(), mention })
+        Some(Resolved { speaker: pick.speaker.clone(), side: pick.side.clone(), mention, person: pick.person })
     }
 
     /// `m` or `f` when the first name or an honorific in the article tells.
@@ -1096,6 +1171,29 @@ impl<'d, 'a> Resolver<'d, 'a> {
         None
     }
 }
+
+/// The side a speaker's description gives: `OTHER` for commentators, media
+/// and scholars whatever their nationality (`a British historian`, `Germany's
+/// biggest news magazine`), else the dictionary's descriptors.
+fn side_of_speaker_description(actors: &Actors, description: &str) -> Option<String> {
+    let lower = description.to_lowercase();
+    let non_party = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .any(|w| NON_PARTY.contains(&w));
+    if non_party {
+        return Some(UNKNOWN_SIDE.to_string());
+    }
+    actors.side_of_description(description).map(str::to_string)
+}
+
+/// Description words that place a speaker outside the parties to a conflict.
+static NON_PARTY: &[&str] = &[
+    "analyst", "analysts", "expert", "experts", "journalist", "journalists", "reporter", "editor", "correspondent",
+    "columnist", "commentator", "professor", "researcher", "researchers", "historian", "scholar", "author",
+    "writer", "magazine", "newspaper", "broadcaster", "outlet", "tabloid", "blogger", "fellow", "think-tank",
+    "institute", "university", "economist", "footballer", "player", "striker", "midfielder", "defender",
+    "coach", "singer", "actor", "actress", "comedian", "retired", "investigative", "documentary", "filmmaker",
+];
 
 /// A lowercase word that can head a description: not a function word, an
 /// adverb or a verb form.
@@ -1129,6 +1227,10 @@ fn name_part(doc: &Doc, r: Range<usize>) -> Option<Range<usize>> {
             return Some(n);
         }
     }
+    // Post-nominals: `Cathryn McGahey KC`.
+    while r.len() > 1 && matches!(doc.lower(r.end - 1).as_str(), "kc" | "qc" | "mp" | "mep") {
+        r.end -= 1;
+    }
     let mut s = r.end;
     while s > r.start && doc.is_abbrev_dot(s - 1) {
         s -= 1;
@@ -1144,6 +1246,15 @@ fn name_part(doc: &Doc, r: Range<usize>) -> Option<Range<usize>> {
     let nr = s..r.end;
     if nr.is_empty() {
         return None;
+    }
+    // `the Russian Ambassador to the UN`: a name after a link word is the
+    // object of the description, not the speaker's name.
+    if nr.start > r.start {
+        let before = doc.lower(nr.start - 1);
+        let before2 = if nr.start >= r.start + 2 { doc.lower(nr.start - 2) } else { String::new() };
+        if matches!(before.as_str(), "to" | "of" | "for" | "in" | "at") || (before == "the" && matches!(before2.as_str(), "to" | "of" | "for" | "in" | "at")) {
+            return None;
+        }
     }
     // A single capitalised word that is really a place or an institution
     // (`Moscow`, `Kremlin`) is not a personal name; the caller looks those up.
@@ -1262,7 +1373,7 @@ static ABBREVS: &[&str] = &[
 
 /// Titles and ranks stripped from names.
 static TITLES: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "miss", "sir", "lord", "lady", "dame", "president", "vice", "prime", "minister",
+    "mr", "mrs", "ms", "dr", "miss", "sir", "sec", "kc", "mep", "lord", "lady", "dame", "president", "vice", "prime", "minister",
     "deputy", "foreign", "secretary", "general", "gen", "senator", "sen", "rep", "representative", "gov",
     "governor", "mayor", "ambassador", "spokesman", "spokeswoman", "spokesperson", "chancellor", "chairman",
     "chairwoman", "chair", "speaker", "defence", "defense", "state", "press", "chief", "lt", "col", "colonel",
