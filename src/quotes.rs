@@ -334,21 +334,24 @@ fn outermost(raws: &mut Vec<Raw>) {
     });
 }
 
-/// Trims whitespace off `range` in `text`; `None` if nothing worth reporting
-/// (no letter or digit) remains.
+/// Trims whitespace off `range` in `text`; `None` if no letter or digit
+/// remains.
+///
+/// Punctuation before the closing mark is kept (`"The past two years,"`
+/// gives `The past two years,`): the attribution stage reads it to tell a
+/// broken-off quote from a finished sentence, and it finds the marks by
+/// looking right next to the part. (Trimming `,;:` would lift PolNeAR train
+/// matches at 0.9 overlap from 4973 to 4992 of 5058, but cost far more in
+/// speaker accuracy.)
 fn content_range(text: &str, range: Range<usize>) -> Option<Range<usize>> {
     let s = &text[range.clone()];
-    let lead = s.len() - s.trim_start().len();
-    let trail = s.len() - s.trim_end().len();
-    if lead + trail >= s.len() {
+    let body = s.trim_start();
+    let lead = s.len() - body.len();
+    let body = body.trim_end();
+    if !body.chars().any(char::is_alphanumeric) {
         return None;
     }
-    let r = range.start + lead..range.end - trail;
-    if text[r.clone()].chars().any(char::is_alphanumeric) {
-        Some(r)
-    } else {
-        None
-    }
+    Some(range.start + lead..range.start + lead + body.len())
 }
 
 /// Records the quote between opening mark `open` and the closing mark `close`.
@@ -604,6 +607,10 @@ fn link_into(raws: &[Raw], text: &str, spans: &mut Vec<QuoteSpan>) {
     }
 }
 
+fn is_quote_char(c: char) -> bool {
+    matches!(c, '"' | '\'' | '`' | '“' | '”' | '„' | '«' | '»' | '‹' | '›' | '‘' | '’' | '″')
+}
+
 /// Longest attribution clause (in words) that may separate two linked parts;
 /// appositions make some long (`," said Jane Roe, a strategist who advised
 /// two campaigns in the state. "`).
@@ -617,9 +624,11 @@ fn linkable(text: &str, a: &Raw, b: &Raw) -> bool {
     if gap.is_empty() || !gap.ends_with([',', '.', ':']) {
         return false;
     }
-    let first = text[a.content.clone()].trim_end();
-    let broken_off = first.ends_with([',', '—', '–', '-'])
-        || (gap.ends_with(',') && first.ends_with(char::is_alphanumeric));
+    // The first part with its closing mark (and any space before it).
+    let first = &text[a.content.start..a.close_end];
+    let first = first.trim_end_matches(|c: char| c.is_whitespace() || is_quote_char(c));
+    let broken_off =
+        first.ends_with([',', '—', '–', '-']) || (gap.ends_with(',') && first.ends_with(char::is_alphanumeric));
     broken_off
         && gap.split_whitespace().count() <= MAX_GAP_WORDS
         && gap.chars().any(char::is_alphabetic)
