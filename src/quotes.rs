@@ -124,6 +124,16 @@ fn is_right_boundary(c: char) -> bool {
         )
 }
 
+/// A single mark `c` outside a word that is still an apostrophe: before a
+/// year (`’90s`, `'08`), before an elided word (`’bout`, `'em`, `‘til`), or
+/// after the `s` of a plural possessive (`the farmers' harvest`).
+fn is_apostrophe(c: char, prev: Option<char>, next: Option<char>, after: &str) -> bool {
+    let alnum_before = prev.is_some_and(char::is_alphanumeric);
+    (!alnum_before && c != '‘' && next.is_some_and(|n| n.is_ascii_digit()))
+        || (!alnum_before && is_elision(after))
+        || (c != '‘' && matches!(prev, Some('s' | 'S')) && is_plural_possessive(after))
+}
+
 /// Words whose first letters an apostrophe stands for (`'em`, `’cause`): an
 /// apostrophe before them opens nothing.
 fn is_elision(after: &str) -> bool {
@@ -178,7 +188,6 @@ fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
             '\'' | '’' | '‘' => {
                 let alnum_before = prev.is_some_and(char::is_alphanumeric);
                 let alnum_after = next.is_some_and(char::is_alphanumeric);
-                let digit_after = next.is_some_and(|n| n.is_ascii_digit());
                 if alnum_before && alnum_after {
                     if c == '’' && prev.is_some_and(char::is_lowercase) && next.is_some_and(char::is_uppercase) {
                         // A closer glued to the next sentence: `‘… Lawn’The`.
@@ -186,12 +195,8 @@ fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
                     } else {
                         None // don't, Peskov’s
                     }
-                } else if !alnum_before && digit_after && c != '‘' {
-                    None // ’90s, '08
-                } else if !alnum_before && is_elision(&s[i + c.len_utf8()..]) {
-                    None // ’bout, 'em, ‘til
-                } else if c != '‘' && matches!(prev, Some('s' | 'S')) && is_plural_possessive(&s[i + c.len_utf8()..]) {
-                    None // the farmers' harvest, the countries’ rights
+                } else if is_apostrophe(c, prev, next, &s[i + c.len_utf8()..]) {
+                    None
                 } else if c == '‘' {
                     if alnum_before && !alnum_after {
                         Some((MarkStyle::Single, Role::Close)) // misused ‘ after a word
@@ -212,8 +217,8 @@ fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
                 len,
                 style,
                 role,
-                left_open: prev.map_or(true, is_left_boundary),
-                right_open: after.map_or(true, is_right_boundary),
+                left_open: prev.is_none_or(is_left_boundary),
+                right_open: after.is_none_or(is_right_boundary),
             });
             prev = Some(if len == 2 { '"' } else { c });
         } else {
@@ -827,6 +832,12 @@ mod tests {
         let spans = find_quotes(t, &clutter);
         assert_eq!(spans.len(), 1);
         assert_eq!(spans[0].parts.len(), 2);
+    }
+
+    #[test]
+    fn windows_line_endings() {
+        let t = "“First part.\r\n\r\n“Second part,” she said.\r\nHe said “yes”.\r\n";
+        assert_eq!(q(t), vec![vec!["First part.", "Second part,"], vec!["yes"]]);
     }
 
     #[test]
