@@ -99,4 +99,10 @@ if [ "$SWEEP" = 1 ]; then
         fi
         echo
     done
+    # Prediction throughput of the built-in model over the largest file
+    # (CSV parsing and writing included), in MB of text per second.
+    /usr/bin/time -v $BIN predict "$TMP/gen100000.csv" -o "$TMP/pred.csv" 2>"$TMP/pred.time" >/dev/null
+    mb=$(python3 -c "import csv,sys; print(sum(len(r['text'].encode()) for r in csv.DictReader(open(sys.argv[1])))/1e6)" "$TMP/gen100000.csv")
+    w=$(wall "$TMP/pred.time")
+    printf 'predict: 100000 rows, %.1f MB of text in %.2f s = %.0f MB/s (one thread, CSV in and out)\n' "$mb" "$w" "$(echo "$mb/$w" | bc -l)"
 fi

@@ -76,6 +76,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
+    stance::model::logistic::keep_large_allocations_on_heap();
     let cols = Columns { text: a.text_col.clone(), label: a.label_col.clone(), weight: a.weight_col.clone() };
     let (data, _) = read_labelled(&a.files, &cols, a.labels.as_deref(), false)?;
     if data.texts.is_empty() {
