@@ -284,15 +284,27 @@ fn sentence_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
     if i >= hi {
         return None;
     }
-    // An introductory phrase (`In a statement,`, `Speaking to reporters,`)
-    // ends at the first comma.
-    if INTRO.contains(&doc.lower(i).as_str()) || doc.lower(i).ends_with("ing") {
-        let c = (i..hi.min(i + 25)).find(|&k| doc.is_punct_in(k, ","))?;
-        i = c + 1;
+    // An introductory phrase (`In a statement,`, `Speaking to reporters,`,
+    // `Now, nearly 18 months on,`) ends at a comma: the subject is the first
+    // noun phrase, at the start or after a comma, that a verb follows.
+    let mut starts = vec![i];
+    starts.extend((i..hi.min(i + 30)).filter(|&k| doc.is_punct_in(k, ",")).map(|k| k + 1).take(3));
+    let intro = INTRO.contains(&doc.lower(i).as_str()) || doc.lower(i).ends_with("ing");
+    for (n, st) in starts.into_iter().enumerate() {
+        if n == 0 && intro {
+            continue;
+        }
+        let Some(np) = np_forward(doc, st, hi) else { continue };
+        let after = np.appos.clone().map_or(np.toks.end, |a| a.end + usize::from(doc.is_punct_in(a.end, ",")));
+        let verb_follows = after < doc.toks.len()
+            && doc.toks[after].kind == Kind::Word
+            && !doc.is_cap(after)
+            && !LINKS.contains(&doc.lower(after).as_str());
+        if verb_follows || after >= hi {
+            return Some(np);
+        }
     }
-    let np = np_forward(doc, i, hi)?;
-    // The subject is directly followed by its verb phrase, not more nouns.
-    Some(np)
+    None
 }
 
 /// Skips `on Monday`, `in a statement`, `later` after a verb.
@@ -985,7 +997,15 @@ impl<'d, 'a> Resolver<'d, 'a> {
     fn full_name_for(&self, t: usize) -> Option<Range<usize>> {
         let doc = self.doc;
         let sur = doc.lower(t);
-        self.names.iter().filter(|n| doc.lower(n.end - 1) == sur).min_by_key(|n| n.start).cloned()
+        let ends_with_surname = |n: &Range<usize>| {
+            let words: Vec<usize> = n.clone().filter(|&k| doc.toks[k].kind == Kind::Word).collect();
+            match words.as_slice() {
+                [.., a, b] if matches!(doc.lower(*b).as_str(), "jr" | "sr" | "ii" | "iii") => doc.lower(*a) == sur,
+                [.., b] => doc.lower(*b) == sur,
+                [] => false,
+            }
+        };
+        self.names.iter().filter(|n| ends_with_surname(n) && !is_shouting(doc, (*n).clone())).min_by_key(|n| n.start).cloned()
     }
 
     /// The words describing a name where it is written: the titles right
@@ -998,6 +1018,9 @@ impl<'d, 'a> Resolver<'d, 'a> {
         let mut out = String::new();
         if let Some(b) = np_run_backward(doc, sent.start, name.start) {
             out.push_str(doc.span_text(b));
+        } else if name.start > sent.start + 1 && doc.is_punct_in(name.start - 1, ",") && name.start - sent.start <= 14 {
+            // `The Guardian's defence editor, Dan Sabbagh,`
+            out.push_str(doc.span_text(sent.start..name.start - 1));
         }
         // A title run directly before, even without a determiner.
         let after_hi = (name.end + 10).min(sent.end);
@@ -1111,6 +1134,40 @@ impl<'d, 'a> Resolver<'d, 'a> {
         let pos = doc.toks[t].start.min(at);
         let mut cands: Vec<Event> = self.events.iter().filter(|e| e.pos < pos).cloned().collect();
         let plural = matches!(p.as_str(), "they" | "it" | "we");
+        let want = match p.as_str() {
+            "he" => Some('m'),
+            "she" => Some('f'),
+            _ => None,
+        };
+        // First choice: earlier speakers and the subjects of this sentence
+        // and the three before it (a pronoun usually continues the topic);
+        // only then any other named person nearby.
+        if !plural {
+            let s = doc.sent_of[t];
+            for back in 0..=3 {
+                if s < back {
+                    break;
+                }
+                let r = doc.sents[s - back].clone();
+                let hi = if back == 0 { t } else { r.end };
+                if let Some(np) = sentence_subject(doc, r.start, hi) {
+                    if let Some(nr) = name_part(doc, np.toks.clone()) {
+                        if is_shouting(doc, nr.clone()) {
+                            continue;
+                        }
+                        let desc = doc.span_text(np.toks.clone()).to_string();
+                        let (c, side, person) = self.resolve_name(nr.clone(), &desc);
+                        if person {
+                            cands.push(Event { pos: doc.toks[nr.start].start, speaker: c, side, person });
+                        }
+                    }
+                }
+            }
+        }
+        cands.sort_by_key(|c| c.pos);
+        if let Some(pick) = cands.iter().rev().find(|e| self.fits(e, plural, want)) {
+            return Some(Resolved { speaker: pick.speaker.clone(), side: pick.side.clone(), mention, person: pick.person });
+        }
         if !plural {
             // Named persons in this sentence and the three before it.
             let s = doc.sent_of[t];
@@ -1123,7 +1180,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
                         e += 1;
                     }
                     let r = k..e;
-                    if self.lookup_phrase(r.clone()).is_none_or(|a| is_person(&a.0)) {
+                    if !is_shouting(doc, r.clone()) && self.lookup_phrase(r.clone()).is_none_or(|a| is_person(&a.0)) {
                         let ctx = self.context_of(r.clone());
                         let (c, side, person) = self.resolve_name(r.clone(), &ctx);
                         let words = r.clone().filter(|&x| doc.toks[x].kind == Kind::Word).count();
@@ -1138,19 +1195,17 @@ impl<'d, 'a> Resolver<'d, 'a> {
             }
         }
         cands.sort_by_key(|c| c.pos);
-        let want = match p.as_str() {
-            "he" => Some('m'),
-            "she" => Some('f'),
-            _ => None,
-        };
-        let pick = cands.iter().rev().find(|e| {
-            if plural {
-                !e.person
-            } else {
-                e.person && want.is_none_or(|g| self.gender(&e.speaker).is_none_or(|h| h == g))
-            }
-        })?;
+        let pick = cands.iter().rev().find(|e| self.fits(e, plural, want))?;
         Some(Resolved { speaker: pick.speaker.clone(), side: pick.side.clone(), mention, person: pick.person })
+    }
+
+    /// Whether an earlier speaker can be what a pronoun refers to.
+    fn fits(&self, e: &Event, plural: bool, want: Option<char>) -> bool {
+        if plural {
+            !e.person
+        } else {
+            e.person && want.is_none_or(|g| self.gender(&e.speaker).is_none_or(|h| h == g))
+        }
     }
 
     /// `m` or `f` when the first name or an honorific in the article tells.
@@ -1205,6 +1260,14 @@ fn is_plain_noun(w: &str) -> bool {
         && !w.ends_with("ed")
         && !FUNCTION_WORDS.contains(&w)
         && VERBS.binary_search(&w).is_err()
+}
+
+/// A run of all-capital words (`READ MORE`), page furniture rather than a name.
+fn is_shouting(doc: &Doc, r: Range<usize>) -> bool {
+    r.clone().filter(|&k| doc.toks[k].kind == Kind::Word).all(|k| {
+        let w = doc.word(k);
+        w.chars().count() >= 4 && w.chars().all(|c| !c.is_lowercase())
+    })
 }
 
 fn is_title_or_stop(doc: &Doc, i: usize) -> bool {
