@@ -121,10 +121,6 @@ pub struct RowWriter {
     labels: Vec<String>,
 }
 
-fn opt_num(v: Option<usize>) -> String {
-    v.map(|n| n.to_string()).unwrap_or_default()
-}
-
 impl RowWriter {
     pub fn new(format: Format, labels: &[String]) -> RowWriter {
         RowWriter { format, labels: labels.to_vec() }
@@ -149,36 +145,50 @@ impl RowWriter {
 
     /// Appends the rows of one scored article.
     pub fn write_article(&self, out: &mut Vec<u8>, s: &Scored, verdict: &Verdict) {
+        self.finish_rows(out, &self.format_rows(s), s, verdict);
+    }
+
+    /// Formats every cell of an article's rows except the last,
+    /// `duplicate_of`, which needs the articles in input order. This is the
+    /// bulk of the formatting and runs on the worker threads.
+    pub fn format_rows(&self, s: &Scored) -> Formatted {
+        let mut f = Formatted { bytes: Vec::with_capacity(s.quotes.len() * 320), ends: Vec::with_capacity(s.quotes.len()) };
+        let out = &mut f.bytes;
         for (q, (l, p)) in s.quotes.iter().zip(s.labels.iter()) {
-            let dup = verdict.duplicate_of(q.quote).unwrap_or("");
-            let probs: Vec<String> = p.iter().map(|v| format!("{:.6}", v)).collect();
             let label = self.labels.get(*l).map(String::as_str).unwrap_or("");
             match self.format {
                 Format::Csv => {
-                    let nums = [q.quote, q.part, q.parts, q.start, q.end].map(|n| n.to_string());
-                    let (ms, me) = (opt_num(q.mention_start), opt_num(q.mention_end));
-                    let mut cells: Vec<&str> = vec![&s.doc, &nums[0], &nums[1], &nums[2], &nums[3], &nums[4], &q.text];
-                    cells.push(q.speaker.as_deref().unwrap_or(""));
-                    cells.push(q.speaker_mention.as_deref().unwrap_or(""));
-                    cells.push(&ms);
-                    cells.push(&me);
-                    cells.push(q.side.as_deref().unwrap_or(""));
-                    cells.push(q.cue.as_deref().unwrap_or(""));
-                    cells.push(s.meta.date.as_deref().unwrap_or(""));
-                    cells.push(s.meta.title.as_deref().unwrap_or(""));
-                    cells.push(s.meta.outlet.as_deref().unwrap_or(""));
-                    cells.push(label);
-                    cells.extend(probs.iter().map(String::as_str));
-                    cells.push(dup);
-                    csv_line(out, &cells);
+                    csv_cell(out, &s.doc);
+                    for n in [q.quote, q.part, q.parts, q.start, q.end] {
+                        let _ = write!(Buf(out), ",{n}");
+                    }
+                    out.push(b',');
+                    csv_cell(out, &q.text);
+                    for c in [q.speaker.as_deref(), q.speaker_mention.as_deref()] {
+                        out.push(b',');
+                        csv_cell(out, c.unwrap_or(""));
+                    }
+                    for n in [q.mention_start, q.mention_end] {
+                        out.push(b',');
+                        if let Some(n) = n {
+                            let _ = write!(Buf(out), "{n}");
+                        }
+                    }
+                    for c in [q.side.as_deref(), q.cue.as_deref(), s.meta.date.as_deref(), s.meta.title.as_deref(), s.meta.outlet.as_deref(), Some(label)] {
+                        out.push(b',');
+                        csv_cell(out, c.unwrap_or(""));
+                    }
+                    for v in p {
+                        let _ = write!(Buf(out), ",{v:.6}");
+                    }
+                    out.push(b',');
                 }
                 Format::Jsonl => {
-                    let mut line = String::with_capacity(256 + q.text.len());
                     let js = |v: &str| serde_json::to_string(v).unwrap_or_else(|_| "\"\"".into());
                     let jo = |v: Option<&str>| v.map_or("null".to_string(), js);
                     let jn = |v: Option<usize>| v.map_or("null".to_string(), |n| n.to_string());
                     let _ = write!(
-                        line,
+                        Buf(out),
                         "{{\"doc\":{},\"quote\":{},\"part\":{},\"parts\":{},\"start\":{},\"end\":{},\"text\":{},\"speaker\":{},\"speaker_mention\":{},\"mention_start\":{},\"mention_end\":{},\"side\":{},\"cue\":{},\"date\":{},\"title\":{},\"outlet\":{},\"label\":{}",
                         js(&s.doc),
                         q.quote,
@@ -198,24 +208,84 @@ impl RowWriter {
                         jo(s.meta.outlet.as_deref()),
                         js(label),
                     );
-                    for (name, v) in self.labels.iter().zip(probs.iter()) {
-                        let _ = write!(line, ",{}:{}", js(&format!("p_{name}")), v);
+                    for (name, v) in self.labels.iter().zip(p.iter()) {
+                        let _ = write!(Buf(out), ",{}:{v:.6}", js(&format!("p_{name}")));
                     }
-                    let _ = writeln!(line, ",\"duplicate_of\":{}}}", if dup.is_empty() { "null".into() } else { js(dup) });
-                    out.extend_from_slice(line.as_bytes());
+                    out.extend_from_slice(b",\"duplicate_of\":");
                 }
             }
+            f.ends.push(out.len());
+        }
+        f
+    }
+
+    /// Appends the rows formatted by [`RowWriter::format_rows`], completed
+    /// with their `duplicate_of` cell.
+    pub fn finish_rows(&self, out: &mut Vec<u8>, f: &Formatted, s: &Scored, verdict: &Verdict) {
+        let mut start = 0;
+        for (q, &end) in s.quotes.iter().zip(f.ends.iter()) {
+            out.extend_from_slice(&f.bytes[start..end]);
+            start = end;
+            let dup = verdict.duplicate_of(q.quote);
+            match self.format {
+                Format::Csv => csv_cell(out, dup.unwrap_or("")),
+                Format::Jsonl => match dup {
+                    Some(d) => {
+                        out.extend_from_slice(serde_json::to_string(d).unwrap_or_default().as_bytes());
+                        out.push(b'}');
+                    }
+                    None => out.extend_from_slice(b"null}"),
+                },
+            }
+            out.push(b'\n');
         }
     }
 }
 
-/// One CSV record, formula cells neutralised by [`crate::output::neutralise`]
-/// (the numbers written here are never negative, so no number is touched).
+/// An article's rows with every cell but the last.
+#[derive(Debug, Clone, Default)]
+pub struct Formatted {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// `fmt::Write` into a byte buffer.
+struct Buf<'a>(&'a mut Vec<u8>);
+impl std::fmt::Write for Buf<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// One CSV cell, formula-neutralised by [`crate::output::neutralise`] (the
+/// numbers written here are never negative, so no number is touched) and
+/// quoted when it holds a comma, quote or line break, as the csv crate does.
+fn csv_cell(out: &mut Vec<u8>, cell: &str) {
+    let cell = crate::output::neutralise(cell);
+    if cell.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        out.push(b'"');
+        for b in cell.bytes() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(cell.as_bytes());
+    }
+}
+
+/// One CSV record of text cells.
 pub(crate) fn csv_line(out: &mut Vec<u8>, cells: &[&str]) {
-    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(std::mem::take(out));
-    // Writing to a Vec cannot fail.
-    let _ = w.write_record(cells.iter().map(|c| crate::output::neutralise(c)).collect::<Vec<_>>().iter().map(|c| c.as_bytes()));
-    *out = w.into_inner().unwrap_or_default();
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        csv_cell(out, c);
+    }
+    out.push(b'\n');
 }
 
 #[cfg(test)]

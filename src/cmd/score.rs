@@ -23,7 +23,7 @@ use stance::actors::Actors;
 use stance::dedup::{self, Index};
 use stance::input::{articles, InputArgs, Item};
 use stance::model::Model;
-use stance::score::{score_article, Classifier, Format, RowWriter, Scored};
+use stance::score::{score_article, Classifier, Format, Formatted, RowWriter, Scored};
 use std::fs::{File, OpenOptions};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -258,6 +258,68 @@ fn progress_bar(input: &InputArgs) -> indicatif::ProgressBar {
     pb
 }
 
+/// A chunk of input with, per item, its scored article and formatted rows.
+type Ready = (Vec<Item>, Vec<Option<(Scored, Formatted)>>);
+
+/// The in-order stage: duplicate marks, counts, messages, commit.
+struct Ordered<'a> {
+    index: &'a mut Index,
+    sink: &'a mut Sink,
+    counts: &'a mut Counts,
+    consumed: &'a mut u64,
+    last_doc: &'a mut String,
+    buf: Vec<u8>,
+    pb: &'a indicatif::ProgressBar,
+    writer: &'a RowWriter,
+    fp: &'a str,
+}
+
+impl Ordered<'_> {
+    /// Marks and commits one chunk; `Ok(false)` when standard output was
+    /// closed by its reader.
+    fn commit_chunk(&mut self, (batch, scored): Ready) -> Result<bool> {
+        let counts = &mut *self.counts;
+        let pb = self.pb;
+        self.buf.clear();
+        for (it, s) in batch.iter().zip(scored) {
+            counts.read += 1;
+            match (it, s) {
+                (Item::Skipped { doc, reason }, _) => {
+                    counts.skipped += 1;
+                    pb.suspend(|| eprintln!("stance score: skipped {doc}: {reason}"));
+                }
+                (Item::Article(a), Some((s, f))) => {
+                    counts.scored += 1;
+                    counts.text_bytes += a.text.len() as u64;
+                    for w in &a.warnings {
+                        counts.warnings += 1;
+                        pb.suspend(|| eprintln!("stance score: warning: {}: {w}", a.doc));
+                    }
+                    let verdict = self.index.add(&s.doc, &s.sketch);
+                    counts.quotes += s.quote_count() as u64;
+                    counts.parts += s.quotes.len() as u64;
+                    counts.duplicates += verdict.repeats.len() as u64;
+                    self.writer.finish_rows(&mut self.buf, &f, &s, &verdict);
+                    pb.inc(a.text.len() as u64);
+                }
+                (Item::Article(_), None) => {}
+            }
+            *self.last_doc = item_doc(it).to_string();
+        }
+        *self.consumed += batch.len() as u64;
+        let progress =
+            Progress { fingerprint: self.fp.to_string(), items: *self.consumed, last_doc: self.last_doc.clone(), bytes: 0, counts: *counts };
+        if let Err(e) = self.sink.commit(&self.buf, &progress) {
+            if stance::output::is_broken_pipe(&e) {
+                return Ok(false);
+            }
+            return Err(e);
+        }
+        pb.set_message(format!("{} articles, {} quotes", counts.scored, counts.quotes));
+        Ok(true)
+    }
+}
+
 pub fn run(args: Args) -> Result<u8> {
     let started = Instant::now();
     let mut actors = Actors::builtin();
@@ -335,60 +397,71 @@ pub fn run(args: Args) -> Result<u8> {
 
     let pb = progress_bar(&args.input);
     pb.inc(counts.text_bytes);
-    let mut buf = Vec::with_capacity(1 << 20);
-    loop {
+
+    // A pipeline of three stages: a reader thread parses the input into
+    // chunks; the workers score chunk N+1 while chunk N gets its duplicate
+    // marks (in input order) and is committed, so the ordered part overlaps
+    // the parallel one instead of idling the other cores.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Item>>(2);
+    let reader = std::thread::spawn(move || loop {
         let batch: Vec<Item> = items.by_ref().take(chunk).collect();
-        if batch.is_empty() {
+        if batch.is_empty() || tx.send(batch).is_err() {
             break;
         }
-        let scored: Vec<Option<Scored>> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|it| match it {
-                    Item::Article(a) => Some(score_article(a, &actors, clf)),
-                    Item::Skipped { .. } => None,
-                })
-                .collect()
+    });
+    let mut state = Ordered {
+        index: &mut index,
+        sink: &mut sink,
+        counts: &mut counts,
+        consumed: &mut consumed,
+        last_doc: &mut last_doc,
+        buf: Vec::with_capacity(1 << 20),
+        pb: &pb,
+        writer: &writer,
+        fp: &fp,
+    };
+    let mut pending: Option<Ready> = None;
+    let mut stopped = false;
+    loop {
+        let next = rx.recv().ok();
+        if next.is_none() && pending.is_none() {
+            break;
+        }
+        let prev = pending.take();
+        let (scored, done) = pool.install(|| {
+            rayon::join(
+                || {
+                    next.map(|batch| {
+                        let s: Vec<Option<(Scored, Formatted)>> = batch
+                            .par_iter()
+                            .map(|it| match it {
+                                Item::Article(a) => {
+                                    let s = score_article(a, &actors, clf);
+                                    let f = writer.format_rows(&s);
+                                    Some((s, f))
+                                }
+                                Item::Skipped { .. } => None,
+                            })
+                            .collect();
+                        (batch, s)
+                    })
+                },
+                || prev.map_or(Ok(true), |p| state.commit_chunk(p)),
+            )
         });
-        buf.clear();
-        for (it, s) in batch.iter().zip(scored) {
-            counts.read += 1;
-            match (it, s) {
-                (Item::Skipped { doc, reason }, _) => {
-                    counts.skipped += 1;
-                    pb.suspend(|| eprintln!("stance score: skipped {doc}: {reason}"));
-                }
-                (Item::Article(a), Some(s)) => {
-                    counts.scored += 1;
-                    counts.text_bytes += a.text.len() as u64;
-                    for w in &a.warnings {
-                        counts.warnings += 1;
-                        pb.suspend(|| eprintln!("stance score: warning: {}: {w}", a.doc));
-                    }
-                    let verdict = index.add(&s.doc, &s.sketch);
-                    counts.quotes += s.quote_count() as u64;
-                    counts.parts += s.quotes.len() as u64;
-                    counts.duplicates += verdict.repeats.len() as u64;
-                    writer.write_article(&mut buf, &s, &verdict);
-                    pb.inc(a.text.len() as u64);
-                }
-                (Item::Article(_), None) => {}
-            }
-            last_doc = item_doc(it).to_string();
+        if !done? {
+            stopped = true;
+            break;
         }
-        consumed += batch.len() as u64;
-        let progress = Progress { fingerprint: fp.clone(), items: consumed, last_doc: last_doc.clone(), bytes: 0, counts };
-        if let Err(e) = sink.commit(&buf, &progress) {
-            if stance::output::is_broken_pipe(&e) {
-                // The reader (`stance score … | head`) has had enough.
-                pb.finish_and_clear();
-                return Ok(0);
-            }
-            return Err(e);
-        }
-        pb.set_message(format!("{} articles, {} quotes", counts.scored, counts.quotes));
+        pending = scored;
     }
+    drop(rx);
+    let _ = reader.join();
     pb.finish_and_clear();
+    if stopped {
+        // The reader (`stance score … | head`) has had enough.
+        return Ok(0);
+    }
     sink.finish()?;
 
     let secs = started.elapsed().as_secs_f64().max(1e-9);

@@ -1,0 +1,48 @@
+#!/bin/sh
+# End-to-end speed and memory of `stance score` on a generated corpus:
+# MB/s per core, quotes/s, peak RSS, for --threads 1 and --threads 2, and the
+# 2-vs-1 speed-up; checks that both runs wrote the same bytes.
+# Targets (issue 4): >= 50 MB/s per core, peak RSS < 200 MB, speed-up >= 1.8.
+#
+# usage: benches/score_bench.sh [SIZE_MB]     (default 1000, i.e. >= 1 GB)
+# The corpus (JSONL shards from benches/gen_articles.py) is kept in
+# $BENCH_DIR (default /tmp/stance_score_bench) and reused when its size
+# matches; the score outputs go there too. Nothing is written in the repo.
+set -eu
+cd "$(dirname "$0")/.."
+SIZE_MB=${1:-1000}
+DIR=${BENCH_DIR:-/tmp/stance_score_bench}
+cargo build --release --quiet
+BIN=$(pwd)/target/release/stance
+
+if [ "$(cat "$DIR/size" 2>/dev/null)" != "$SIZE_MB" ]; then
+    rm -rf "$DIR/corpus"
+    mkdir -p "$DIR"
+    echo "generating $SIZE_MB MB of articles in $DIR/corpus ..." >&2
+    python3 benches/gen_articles.py "$SIZE_MB" "$DIR/corpus" 8
+    echo "$SIZE_MB" > "$DIR/size"
+fi
+bytes=$(cat "$DIR"/corpus/*.jsonl | wc -c)
+
+# run THREADS: prints "seconds peak_kb quotes" for one run.
+run() {
+    /usr/bin/time -v "$BIN" score "$DIR/corpus" --threads "$1" -o "$DIR/out$1.csv" 2> "$DIR/err$1" || true
+    secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$DIR/err$1")
+    kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$DIR/err$1")
+    quotes=$(sed -n 's/.* skipped; \([0-9]*\) quotes.*/\1/p' "$DIR/err$1")
+    echo "$secs $kb $quotes"
+}
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
+set -- $(run 1); t1=$1; kb1=$2; q=$3
+set -- $(run 2); t2=$1; kb2=$2
+if cmp -s "$DIR/out1.csv" "$DIR/out2.csv"; then same=yes; else same=NO; fi
+
+awk -v b="$bytes" -v t1="$t1" -v t2="$t2" -v kb1="$kb1" -v kb2="$kb2" -v q="$q" -v same="$same" 'BEGIN {
+    mb = b / 1e6
+    printf "corpus: %.0f MB of JSONL input, %d quotes\n", mb, q
+    printf "threads 1: %6.1f s  %6.1f MB/s per core  %8.0f quotes/s  peak RSS %5.1f MB\n", t1, mb / t1, q / t1, kb1 / 1024
+    printf "threads 2: %6.1f s  %6.1f MB/s per core  %8.0f quotes/s  peak RSS %5.1f MB\n", t2, mb / t2 / 2, q / t2, kb2 / 1024
+    printf "speed-up 2 vs 1: %.2fx   identical output: %s\n", t1 / t2, same
+    printf "targets: >= 50 MB/s per core, < 200 MB, >= 1.8x\n"
+}'
