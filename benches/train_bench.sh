@@ -25,9 +25,11 @@ cargo build --release --quiet
 BIN=./target/release/stance
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 
-# The settings of the shipped model (models/train-default.sh), fixed C.
-NGRAM=2; MINDF=1; C=${C:-30}
-OURS_FLAGS="--ngram-max $NGRAM --min-df $MINDF --class-weight balanced"
+# The settings of the shipped model (models/train-default.sh), with the C its
+# cross-validation chose (read from the embedded model), for both sides.
+NGRAM=1; MINDF=1
+C=${C:-$($BIN explain --top 0 | sed -n 's/.*(C = \([0-9.e+-]*\)).*/\1/p')}
+OURS_FLAGS="--ngram-max $NGRAM --min-df $MINDF --tfidf --class-weight balanced"
 
 # One training file for both sides (the baseline takes a single CSV).
 python3 - "$TMP/train.csv" labels/tone/*.csv <<'PY'
@@ -49,15 +51,15 @@ wall() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i
     >/dev/null 2>"$TMP/ours.time"
 $BIN eval "$TEST" --model "$TMP/ours.model" --json > "$TMP/ours.json"
 /usr/bin/time -v python3 "$SHARED/bench/sklearn_baseline.py" "$TMP/train.csv" "$TEST" \
-    --ngram-max $NGRAM --min-df $MINDF --C "$C" > "$TMP/sk.json" 2>"$TMP/sk.time"
+    --ngram-max $NGRAM --min-df $MINDF --tfidf --C "$C" > "$TMP/sk.json" 2>"$TMP/sk.time"
 python3 "$SHARED/bench/sklearn_baseline.py" "$TMP/train.csv" "$TEST" \
-    --ngram-max $NGRAM --min-df $MINDF > "$TMP/sk1.json"
+    --ngram-max $NGRAM --min-df $MINDF --tfidf > "$TMP/sk1.json"
 # Our shipped model, as embedded in the binary.
 $BIN eval "$TEST" --json > "$TMP/builtin.json"
 
-python3 - "$TMP" "$ROWS" "$C" <<'PY'
+python3 - "$TMP" "$ROWS" "$C" "$NGRAM" <<'PY'
 import json, sys, re
-d, rows, C = sys.argv[1], sys.argv[2], sys.argv[3]
+d, rows, C, NG = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 def tv(name):
     t = open(f"{d}/{name}.time").read()
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
@@ -71,8 +73,9 @@ bi = json.load(open(f"{d}/builtin.json"))
 (ow, orss), (sw, srss) = tv("ours"), tv("sk")
 print(f"train rows: {rows} (labels/tone/*.csv)   test: ../shared/eval/quotes.csv ({ours['rows']} gold quotes)")
 print(f"{'':34} {'macro-F1':>9} {'accuracy':>9} {'train wall s':>13} {'peak RSS MB':>12}")
-print(f"{'stance (C=%s, balanced)' % C:34} {ours['macro_f1']:9.4f} {ours['accuracy']:9.4f} {ow:13.2f} {orss/1024:12.1f}")
-print(f"{'sklearn (C=%s)' % C:34} {sk['macro_f1']:9.4f} {sk['accuracy']:9.4f} {sw:13.2f} {srss/1024:12.1f}")
+print(f"settings: n-grams 1-{NG}, min_df 1, tf-idf, C = {C} (the shipped model's)")
+print(f"{'stance (balanced class weights)':34} {ours['macro_f1']:9.4f} {ours['accuracy']:9.4f} {ow:13.2f} {orss/1024:12.1f}")
+print(f"{'sklearn':34} {sk['macro_f1']:9.4f} {sk['accuracy']:9.4f} {sw:13.2f} {srss/1024:12.1f}")
 print(f"{'  sklearn fit+vectorise only':34} {'':9} {'':9} {sk['train_s']:13.2f}")
 print(f"{'sklearn (C=1, its default)':34} {sk1['macro_f1']:9.4f} {sk1['accuracy']:9.4f} {sk1['train_s']:13.2f}")
 print(f"{'stance built-in model':34} {bi['macro_f1']:9.4f} {bi['accuracy']:9.4f}")
@@ -94,7 +97,7 @@ if [ "$SWEEP" = 1 ]; then
         printf '%8d %10.2f %12.1f %10.3f %12s' $n "$w" "$(echo "$r/1024" | bc -l)" "$(echo "$w*1000/$n" | bc -l)" "$feats"
         if [ "$SWEEP_SK" = 1 ]; then
             /usr/bin/time -v python3 "$SHARED/bench/sklearn_baseline.py" "$TMP/gen$n.csv" "$TMP/gen1000.csv" \
-                --ngram-max $NGRAM --min-df $MINDF --C 1 >/dev/null 2>"$TMP/skgen.time"
+                --ngram-max $NGRAM --min-df $MINDF --tfidf --C 1 >/dev/null 2>"$TMP/skgen.time"
             printf ' %12.2f %14.1f' "$(wall "$TMP/skgen.time")" "$(echo "$(rss "$TMP/skgen.time")/1024" | bc -l)"
         fi
         echo

@@ -51,6 +51,9 @@ pub struct GridPoint {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CvSummary {
     pub folds: usize,
+    /// Whether folds kept groups (files, conflicts) whole.
+    #[serde(default)]
+    pub grouped: bool,
     pub grid: Vec<GridPoint>,
     pub best_c: f64,
     /// Out-of-fold predictions at the best C.

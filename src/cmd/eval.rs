@@ -41,7 +41,7 @@ pub fn load_model(path: &Option<PathBuf>) -> anyhow::Result<std::borrow::Cow<'st
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
     let model = load_model(&a.model)?;
-    let cols = Columns { text: a.text_col.clone(), label: a.label_col.clone(), weight: None };
+    let cols = Columns { text: a.text_col.clone(), label: a.label_col.clone(), weight: None, group: None, group_by_file: false };
     let labels = model.labels().to_vec();
     let (data, skipped) = read_labelled(&a.files, &cols, Some(&labels), a.skip_unknown).map_err(|e| {
         e.context(format!("the model's labels are {}; use --skip-unknown to leave other rows out", labels.join(", ")))

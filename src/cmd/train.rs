@@ -25,6 +25,13 @@ pub struct Args {
     /// Optional column of non-negative row weights.
     #[arg(long)]
     pub weight_col: Option<String>,
+    /// Cross-validate by groups named in this column (e.g. `conflict`): each
+    /// group stays whole in one fold, so CV measures transfer to new topics.
+    #[arg(long, conflicts_with = "cv_by_file")]
+    pub group_col: Option<String>,
+    /// Cross-validate leaving whole input files out (one group per file).
+    #[arg(long)]
+    pub cv_by_file: bool,
     /// If given, every label must be one of these (comma-separated); a typo
     /// in the data is then an error instead of a new class.
     #[arg(long, value_delimiter = ',')]
@@ -77,7 +84,10 @@ pub struct Args {
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
     stance::model::logistic::keep_large_allocations_on_heap();
-    let cols = Columns { text: a.text_col.clone(), label: a.label_col.clone(), weight: a.weight_col.clone() };
+    let cols = Columns { text: a.text_col.clone(), label: a.label_col.clone(), weight: a.weight_col.clone(),
+        group: a.group_col.clone(),
+        group_by_file: a.cv_by_file,
+    };
     let (data, _) = read_labelled(&a.files, &cols, a.labels.as_deref(), false)?;
     if data.texts.is_empty() {
         bail!("no labelled rows in {}", a.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "));
@@ -105,7 +115,8 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
         if a.json {
             println!("{}", serde_json::to_string_pretty(cv)?);
         } else {
-            println!("cross-validation ({} folds) at the best C = {}:", cv.folds, cv.best_c);
+            let kind = if cv.grouped { " grouped" } else { "" };
+            println!("cross-validation ({}{kind} folds) at the best C = {}:", cv.folds, cv.best_c);
             print!("{}", cv.report.render());
         }
     }

@@ -11,6 +11,10 @@ pub struct Columns {
     pub text: String,
     pub label: String,
     pub weight: Option<String>,
+    /// Column naming each row's group for grouped cross-validation.
+    pub group: Option<String>,
+    /// Use each input file as a group instead.
+    pub group_by_file: bool,
 }
 
 /// Opens a CSV reader that accepts a UTF-8 byte-order mark, quoted fields
@@ -93,6 +97,7 @@ pub fn read_labelled(
 ) -> anyhow::Result<(TrainData, Vec<(String, u64)>)> {
     let mut data = TrainData::default();
     let mut weights = Vec::new();
+    let mut groups = Vec::new();
     let mut unknown: std::collections::BTreeMap<String, (u64, String)> = Default::default();
     for p in paths {
         let path = p.as_ref();
@@ -102,6 +107,7 @@ pub fn read_labelled(
         let ti = column(path, &headers, &cols.text)?;
         let li = column(path, &headers, &cols.label)?;
         let wi = cols.weight.as_deref().map(|w| column(path, &headers, w)).transpose()?;
+        let gi = cols.group.as_deref().map(|g| column(path, &headers, g)).transpose()?;
         let mut rec = csv::ByteRecord::new();
         loop {
             match rdr.read_byte_record(&mut rec) {
@@ -132,6 +138,11 @@ pub fn read_labelled(
                 })?;
                 weights.push(v);
             }
+            if let Some(gi) = gi {
+                groups.push(field(path, &rec, gi)?.trim().to_string());
+            } else if cols.group_by_file {
+                groups.push(path.display().to_string());
+            }
             data.texts.push(text.to_string());
             data.labels.push(label.to_string());
         }
@@ -148,6 +159,9 @@ pub fn read_labelled(
     if cols.weight.is_some() {
         data.weights = Some(weights);
     }
+    if cols.group.is_some() || cols.group_by_file {
+        data.groups = Some(groups);
+    }
     let skipped = unknown.into_iter().map(|(l, (n, _))| (l, n)).collect();
     Ok((data, skipped))
 }
@@ -157,7 +171,7 @@ mod tests {
     use super::*;
 
     fn cols() -> Columns {
-        Columns { text: "text".into(), label: "label".into(), weight: None }
+        Columns { text: "text".into(), label: "label".into(), weight: None, group: None, group_by_file: false }
     }
 
     fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {

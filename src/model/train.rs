@@ -24,6 +24,10 @@ pub struct TrainData {
     pub weights: Option<Vec<f32>>,
     /// Where the rows came from (recorded in the model).
     pub files: Vec<String>,
+    /// Optional group of each row (source file, conflict, author): when
+    /// given, cross-validation keeps each group whole in one fold, so it
+    /// measures how the model does on text unlike what it was trained on.
+    pub groups: Option<Vec<String>>,
 }
 
 /// Settings for [`train`].
@@ -81,6 +85,30 @@ pub fn stratified_folds(y: &[usize], n_classes: usize, k: usize) -> Vec<usize> {
         }
     }
     folds
+}
+
+/// Fold number of every row when rows come in groups: each group goes
+/// whole into one fold. Groups are dealt largest first (ties by name) to the
+/// fold with the fewest rows so far, so folds are as even as the groups
+/// allow and the split is the same on every run. With at most `k` groups,
+/// every group is its own fold (leave-one-group-out) and `k` shrinks to the
+/// number of groups.
+pub fn group_folds(groups: &[String], k: usize) -> (Vec<usize>, usize) {
+    let mut sizes: std::collections::BTreeMap<&str, usize> = Default::default();
+    for g in groups {
+        *sizes.entry(g.as_str()).or_insert(0) += 1;
+    }
+    let k = k.min(sizes.len());
+    let mut order: Vec<(&str, usize)> = sizes.into_iter().collect();
+    order.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let mut load = vec![0usize; k];
+    let mut fold_of: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (g, n) in order {
+        let f = (0..k).min_by_key(|&f| (load[f], f)).expect("k >= 1");
+        load[f] += n;
+        fold_of.insert(g, f);
+    }
+    (groups.iter().map(|g| fold_of[g.as_str()]).collect(), k)
 }
 
 /// Hash of the training rows, so a model records exactly what it learnt from.
@@ -178,14 +206,21 @@ pub fn train(data: &TrainData, opts: &TrainOptions, mut log: impl FnMut(&str)) -
         if opts.folds > texts.len() {
             bail!("{} folds need at least as many rows, found {}", opts.folds, texts.len());
         }
-        let folds = stratified_folds(&y, k, opts.folds);
+        let (folds, n_folds) = match &data.groups {
+            Some(g) => group_folds(g, opts.folds),
+            None => (stratified_folds(&y, k, opts.folds), opts.folds),
+        };
+        if n_folds < 2 {
+            bail!("cross-validation by group needs at least two groups");
+        }
+        let kind = if data.groups.is_some() { "grouped " } else { "" };
         let mut grid = Vec::new();
         let mut best: Option<(f64, f64, Confusion)> = None;
         // Every (C, fold) fit is independent: run them in parallel, then
         // assemble the results in grid and fold order, so the output does not
         // depend on scheduling.
         let jobs: Vec<(f64, usize)> =
-            opts.c_grid.iter().flat_map(|&c| (0..opts.folds).map(move |f| (c, f))).collect();
+            opts.c_grid.iter().flat_map(|&c| (0..n_folds).map(move |f| (c, f))).collect();
         let results: Vec<Vec<(usize, usize)>> = jobs
             .par_iter()
             .map(|&(c, f)| -> anyhow::Result<Vec<(usize, usize)>> {
@@ -202,13 +237,13 @@ pub fn train(data: &TrainData, opts: &TrainOptions, mut log: impl FnMut(&str)) -
             .collect::<anyhow::Result<_>>()?;
         for (ci, &c) in opts.c_grid.iter().enumerate() {
             let mut conf = Confusion::new(&labels);
-            for pairs in &results[ci * opts.folds..(ci + 1) * opts.folds] {
+            for pairs in &results[ci * n_folds..(ci + 1) * n_folds] {
                 for &(g, p) in pairs {
                     conf.add(g, p);
                 }
             }
             let (acc, f1) = (conf.accuracy(), conf.macro_f1());
-            log(&format!("C = {c:<8} {}-fold CV: accuracy {acc:.4}, macro-F1 {f1:.4}", opts.folds));
+            log(&format!("C = {c:<8} {n_folds}-fold {kind}CV: accuracy {acc:.4}, macro-F1 {f1:.4}"));
             grid.push(GridPoint { c, accuracy: acc, macro_f1: f1 });
             // Strictly better only: on ties the first C in the grid wins.
             if best.as_ref().map_or(true, |b| f1 > b.1) {
@@ -217,7 +252,7 @@ pub fn train(data: &TrainData, opts: &TrainOptions, mut log: impl FnMut(&str)) -
         }
         let (c, _, conf) = best.expect("grid is not empty");
         best_c = c;
-        cv = Some(CvSummary { folds: opts.folds, grid, best_c: c, report: conf.report() });
+        cv = Some(CvSummary { folds: n_folds, grouped: data.groups.is_some(), grid, best_c: c, report: conf.report() });
     }
 
     let (vec, mut clf) = fit_one(&texts, &y, weights, k, best_c, opts)?;
@@ -339,6 +374,24 @@ mod tests {
                 assert!(n == total / 2 || n == total.div_ceil(2));
             }
         }
+    }
+
+    #[test]
+    fn group_folds_keep_groups_whole_and_balance() {
+        let g: Vec<String> = ["a", "a", "a", "b", "b", "c", "d", "d"].iter().map(|s| s.to_string()).collect();
+        let (f, k) = group_folds(&g, 2);
+        assert_eq!(k, 2);
+        // a (3) -> fold 0, b (2) and d (2) -> fold 1 then 0/1 by load, c (1) last.
+        for (i, gi) in g.iter().enumerate() {
+            for (j, gj) in g.iter().enumerate() {
+                if gi == gj {
+                    assert_eq!(f[i], f[j]);
+                }
+            }
+        }
+        let n0 = f.iter().filter(|&&x| x == 0).count();
+        assert_eq!(n0, 4);
+        assert_eq!(group_folds(&g, 10).1, 4);
     }
 
     #[test]
