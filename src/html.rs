@@ -4,7 +4,10 @@
 //! so broken markup, unclosed tags and entities are handled the way a browser
 //! would. What a reader does not see as the article is dropped: `script`,
 //! `style`, `nav`, `header`, `footer`, `aside`, `form`, `noscript`,
-//! `template`, `iframe`, `svg`, buttons and the `<head>`. Paragraphs,
+//! `template`, `iframe`, `svg`, buttons, figure captions (photo credits) and
+//! the `<head>`; elements with a furniture ARIA role (`navigation`, `banner`,
+//! …); and elements whose class or id names furniture (`newsletter-signup`,
+//! `related-links`, `teaser`, `share-bar`, `ad`, …; see [`CLUTTER_WORDS`]). Paragraphs,
 //! headings, list items, table rows and `<br>` become line breaks (a blank
 //! line after a paragraph or heading), so quote finding sees the paragraph
 //! structure; runs of spaces collapse as a browser collapses them, except in
@@ -37,7 +40,7 @@ pub const MAX_DEPTH: usize = 2_000;
 /// Elements whose whole content is left out.
 const DROPPED: &[&str] = &[
     "script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template", "iframe", "svg", "button",
-    "select", "head", "object", "canvas", "dialog", "menu",
+    "select", "head", "object", "canvas", "dialog", "menu", "figcaption",
 ];
 
 /// Elements after which a blank line separates paragraphs.
@@ -204,7 +207,49 @@ fn decode_entity(name: &str) -> Option<char> {
 
 /// Whether an element's whole subtree is left out.
 fn is_dropped(el: &scraper::node::Element) -> bool {
-    DROPPED.contains(&el.name()) || el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true")
+    let name = el.name();
+    if DROPPED.contains(&name) || el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
+        return true;
+    }
+    if let Some(role) = el.attr("role") {
+        if CLUTTER_ROLES.iter().any(|r| role.trim().eq_ignore_ascii_case(r)) {
+            return true;
+        }
+    }
+    // The article's own containers are never dropped by their class names
+    // (`<article class="story-with-related-links">` is still the story).
+    if matches!(name, "html" | "body" | "main" | "article") {
+        return false;
+    }
+    let class_id = el.attr("class").into_iter().chain(el.attr("id"));
+    class_id.flat_map(|v| v.split(is_html_space)).any(is_clutter_token)
+}
+
+/// ARIA landmark roles of page furniture (the `role=` spelling of nav,
+/// header, footer and aside).
+const CLUTTER_ROLES: &[&str] = &["navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert"];
+
+/// Class or id words that mark page furniture a reader skips: newsletter
+/// sign-ups, "related"/"latest news" boxes, teasers, share bars, adverts,
+/// cookie banners, photo credits. Matched as a whole `-`/`_`-separated part
+/// of a class name, so `related-links` and `newsletter_box` match but
+/// `unrelated` does not.
+const CLUTTER_WORDS: &[&str] = &[
+    "newsletter", "signup", "subscribe", "subscription", "promo", "related", "teaser", "teasers", "share", "sharing",
+    "social", "advert", "advertisement", "ad", "ads", "cookie", "cookies", "banner", "sidebar", "breadcrumb",
+    "breadcrumbs", "comments", "paywall", "recommended", "trending", "outbrain", "taboola", "credit",
+    "credits", "mostread", "most-read",
+];
+
+fn is_clutter_token(token: &str) -> bool {
+    if token.is_empty() {
+        return false;
+    }
+    let lower = token.to_ascii_lowercase();
+    if CLUTTER_WORDS.contains(&lower.as_str()) {
+        return true;
+    }
+    lower.split(['-', '_']).any(|part| CLUTTER_WORDS.contains(&part))
 }
 
 /// Builds the visible text with an iterative depth-first walk over the tree
@@ -479,6 +524,18 @@ mod tests {
         let page = extract(&html);
         assert!(page.warnings.is_empty());
         assert!(page.text.starts_with("a\n\na\n\n"));
+    }
+
+    #[test]
+    fn furniture_classes_and_roles_are_dropped_but_not_the_article() {
+        let page = extract(
+            "<article class=\"story related-content\"><p>Body.</p>\
+             <div class=\"newsletter-signup\">Sign up now</div>\
+             <p class=\"teaser\">Read this next</p><div id=\"share_bar\">Share</div>\
+             <div class=\"unrelated-heading\">Kept</div><div role=\"navigation\">Menu</div>\
+             <figure><img src=x><figcaption>Photo: Agency</figcaption></figure></article>",
+        );
+        assert_eq!(page.text, "Body.\n\nKept");
     }
 
     #[test]

@@ -67,7 +67,8 @@ pub struct InputArgs {
     /// JSONL/CSV column holding the article text.
     #[arg(long, default_value = "text")]
     pub text_col: String,
-    /// JSONL/CSV column holding the article id (`doc`); rows without one get `FILE:LINE`.
+    /// JSONL/CSV column holding the article id (`doc`); rows without one get
+    /// `FILE:LINE`. A repeated id gets `#2`, `#3`, … in reading order, with a warning.
     #[arg(long, default_value = "id")]
     pub id_col: String,
     /// JSONL/CSV column holding the publication date.
