@@ -258,3 +258,28 @@ fn polnear_docs_are_the_text_file_paths() {
     assert!(rows.len() > 100);
     assert!(rows.iter().all(|r| r["doc"].as_str().unwrap().ends_with(".txt")));
 }
+
+#[test]
+fn thread_count_does_not_change_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    // More articles than one parallel chunk, so chunks and threads both vary.
+    let mut lines = String::new();
+    for i in 0..150 {
+        let text = format!("Report {i}. \"We regret decision number {i},\" Kremlin spokesman Dmitry Peskov said. He added: \"Nothing changes.\"");
+        lines.push_str(&serde_json::json!({"id": format!("a{i}"), "text": text}).to_string());
+        lines.push('\n');
+    }
+    let p = dir.path().join("many.jsonl");
+    fs::write(&p, lines).unwrap();
+    let with = |threads: &str| {
+        stance().args(["quotes", p.to_str().unwrap(), "--format", "jsonl"]).env("RAYON_NUM_THREADS", threads).output().unwrap()
+    };
+    let one = with("1");
+    let four = with("4");
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    assert_eq!(one.stdout, four.stdout);
+    let rows = jsonl(&one);
+    assert!(rows.len() >= 150);
+    assert_eq!(rows[0]["doc"], "a0");
+    assert_eq!(rows.last().unwrap()["doc"], "a149");
+}

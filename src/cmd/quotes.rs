@@ -1,9 +1,12 @@
 //! `stance quotes`: one row per quote part, with speaker and side.
 //!
-//! Articles are read one at a time (`stance::input`), so memory stays flat;
-//! rows are written in input order, which makes the output deterministic.
+//! Articles are read one at a time (`stance::input`) and extracted in small
+//! parallel chunks, so memory stays flat; rows are written in input order,
+//! which makes the output deterministic whatever the number of threads
+//! (`RAYON_NUM_THREADS`).
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use serde::Serialize;
 use stance::actors::Actors;
 use stance::article::Article;
@@ -103,32 +106,48 @@ fn plural(n: u64) -> &'static str {
     }
 }
 
+/// Articles extracted together in parallel; rows are still written in input
+/// order, so the output does not depend on the number of threads.
+const CHUNK: usize = 64;
+
 fn write_all(items: impl Iterator<Item = Item>, actors: &Actors, out: &mut RowWriter, counts: &mut Counts) -> Result<()> {
-    for item in items {
-        match item {
-            Item::Skipped { doc, reason } => {
-                counts.skipped += 1;
-                eprintln!("stance: skipped {doc}: {reason}");
-            }
-            Item::Article(article) => {
-                counts.articles += 1;
-                if !article.warnings.is_empty() {
-                    counts.warned += 1;
-                    for w in &article.warnings {
-                        eprintln!("stance: warning: {}: {w}", article.doc);
-                    }
+    let mut items = items.peekable();
+    while items.peek().is_some() {
+        let chunk: Vec<Item> = items.by_ref().take(CHUNK).collect();
+        let extracted: Vec<Option<Vec<Quote>>> = chunk
+            .par_iter()
+            .map(|item| match item {
+                Item::Article(a) => Some(stance::extract::extract(&a.text, actors)),
+                Item::Skipped { .. } => None,
+            })
+            .collect();
+        for (item, quotes) in chunk.into_iter().zip(extracted) {
+            match item {
+                Item::Skipped { doc, reason } => {
+                    counts.skipped += 1;
+                    eprintln!("stance: skipped {doc}: {reason}");
                 }
-                counts.quotes += write_article(&article, actors, out)
-                    .with_context(|| format!("writing the quotes of {}", article.doc))?;
+                Item::Article(article) => {
+                    counts.articles += 1;
+                    if !article.warnings.is_empty() {
+                        counts.warned += 1;
+                        for w in &article.warnings {
+                            eprintln!("stance: warning: {}: {w}", article.doc);
+                        }
+                    }
+                    let quotes = quotes.unwrap_or_default();
+                    write_article(&article, &quotes, out)
+                        .with_context(|| format!("writing the quotes of {}", article.doc))?;
+                    counts.quotes += quotes.len() as u64;
+                }
             }
         }
     }
     Ok(())
 }
 
-fn write_article(a: &Article, actors: &Actors, out: &mut RowWriter) -> Result<u64> {
-    let quotes = stance::extract::extract(&a.text, actors);
-    for q in &quotes {
+fn write_article(a: &Article, quotes: &[Quote], out: &mut RowWriter) -> Result<()> {
+    for q in quotes {
         out.write_row(&Row {
             doc: &a.doc,
             quote: q,
@@ -138,5 +157,5 @@ fn write_article(a: &Article, actors: &Actors, out: &mut RowWriter) -> Result<u6
             url: a.meta.url.as_deref(),
         })?;
     }
-    Ok(quotes.len() as u64)
+    Ok(())
 }
