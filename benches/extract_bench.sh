@@ -3,16 +3,19 @@
 # JSONL output) in MB/s of article text, on the PolNeAR train+dev texts
 # repeated to at least 50 MB:
 #   1. as many article files in a folder (the ordinary use: one article each);
-#   2. as one concatenated file with no article breaks, which shows that
-#      extraction stays linear in the size of a single text.
+#   2. as one concatenated file with no article breaks, at SINGLE_MB and at
+#      twice that: equal MB/s means extraction is linear in the size of one
+#      text, a drop means some stage is not (a 50 MB single text would then
+#      take too long to be worth timing).
 # Each is run REPEAT times (default 3); the best wall time is reported.
 #
-# usage: benches/extract_bench.sh [TARGET_MB]   (default 50)
+# usage: benches/extract_bench.sh [TARGET_MB]   (default 50; SINGLE_MB=2 env)
 # Needs ../shared (PolNeAR); the test data stays in a temporary folder in /tmp.
 set -eu
 cd "$(dirname "$0")/.."
 SHARED=../shared
 TARGET_MB=${1:-50}
+SINGLE_MB=${SINGLE_MB:-2}
 REPEAT=${REPEAT:-3}
 [ -d "$SHARED/polnear/train/text" ] || { echo "skipping: $SHARED not found (it only exists on developer machines and CI)" >&2; exit 0; }
 cargo build --release --quiet
@@ -30,7 +33,8 @@ while [ "$total" -lt "$target" ]; do
     total=$(cat "$TMP"/docs/r*/*.txt | wc -c)
 done
 files=$(find "$TMP/docs" -name '*.txt' | wc -l)
-find "$TMP/docs" -name '*.txt' | sort | xargs cat > "$TMP/one.txt"
+find "$TMP/docs" -name '*.txt' | sort | xargs cat | head -c $((SINGLE_MB * 1000 * 1000)) > "$TMP/one.txt"
+find "$TMP/docs" -name '*.txt' | sort | xargs cat | head -c $((2 * SINGLE_MB * 1000 * 1000)) > "$TMP/two.txt"
 
 now() { date +%s.%N; }
 
@@ -40,7 +44,7 @@ best_time() {
     i=0
     while [ "$i" -lt "$REPEAT" ]; do
         t0=$(now)
-        "$BIN" quotes "$1" --format jsonl > "$TMP/out.jsonl"
+        "$BIN" quotes "$1" --format jsonl > "$TMP/out.jsonl" 2>/dev/null
         t1=$(now)
         s=$(echo "$t1 - $t0" | bc -l)
         if [ -z "$best" ] || [ "$(echo "$s < $best" | bc -l)" = 1 ]; then best=$s; fi
@@ -57,6 +61,8 @@ report() { # label bytes seconds rows
 echo "stance quotes, best of $REPEAT runs ($(nproc) cores; $(uname -m))"
 set -- $(best_time "$TMP/docs")
 report "$files article files" "$total" "$1" "$2"
-size=$(wc -c < "$TMP/one.txt")
-set -- $(best_time "$TMP/one.txt")
-report "one concatenated file" "$size" "$1" "$2"
+for f in one two; do
+    size=$(wc -c < "$TMP/$f.txt")
+    set -- $(best_time "$TMP/$f.txt")
+    report "one concatenated file" "$size" "$1" "$2"
+done
