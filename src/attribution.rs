@@ -169,7 +169,7 @@ fn trailing(doc: &Doc, qt: usize) -> Option<Clause> {
     }
     // The clause runs to the sentence end, a quote or a break.
     let mut j = i;
-    while j < n && matches!(doc.toks[j].kind, Kind::Word | Kind::Punct) && !doc.is_sentence_punct(j) {
+    while j < n && matches!(doc.toks[j].kind, Kind::Word | Kind::Punct) && !doc.ends_sentence_at(j) {
         j += 1;
     }
     // After a quote that ended its own sentence, accept only a short clause
@@ -330,7 +330,7 @@ fn np_backward(doc: &Doc, lo: usize, end: usize) -> Option<Np> {
         let mut c = j - 1;
         while c > stop {
             c -= 1;
-            if matches!(doc.toks[c].kind, Kind::Quote(_) | Kind::Break) || doc.is_sentence_punct(c) {
+            if matches!(doc.toks[c].kind, Kind::Quote(_) | Kind::Break) || doc.ends_sentence_at(c) {
                 break;
             }
             if doc.is_punct_in(c, ",") {
@@ -410,9 +410,10 @@ fn np_run_backward(doc: &Doc, lo: usize, end: usize) -> Option<Range<usize>> {
             i = k;
             break;
         }
-        // The head noun right before the verb may be any noun: `the New York
-        // businessman said`, `the ad's narrator says`.
-        if k + 1 == end && is_plain_noun(&w) {
+        // The head noun right before the verb may be any noun (`the New York
+        // businessman said`, `the ad's narrator says`), and so may a noun
+        // before a name (`Trump lawyer Marc Kasowitz`).
+        if (k + 1 == end || (doc.is_cap(k + 1) && k + 1 < end)) && is_plain_noun(&w) {
             i = k;
             continue;
         }
@@ -646,10 +647,17 @@ impl<'a> Doc<'a> {
         match self.toks.get(i + 1) {
             None => true,
             Some(t) => match t.kind {
-                Kind::Word => !self.lowers[i + 1].starts_with(|c: char| c.is_lowercase()),
+                Kind::Word => !self.word(i + 1).starts_with(|c: char| c.is_lowercase()),
+                // `(R-Fla.)`, `R-Ky., said`: a period before these is an abbreviation's.
+                Kind::Punct => !matches!(self.word(i + 1), ")" | "," | ";" | ":"),
                 _ => true,
             },
         }
+    }
+
+    /// A sentence-ending `.`, `?` or `!` at token `i`.
+    fn ends_sentence_at(&self, i: usize) -> bool {
+        self.is_sentence_punct(i) && self.next_starts_sentence(i)
     }
 
     /// A quote whose content ends in `.`, `?` or `!` and is followed by a
@@ -721,7 +729,7 @@ impl<'a> Doc<'a> {
     /// The phrase contains a personal or proper name (a capitalised word that
     /// is not a title).
     fn has_name(&self, r: Range<usize>) -> bool {
-        r.clone().any(|k| self.is_cap(k) && !TITLES.contains(&self.lowers[k].as_str()) && !DETERMINERS.contains(&self.lowers[k].as_str()))
+        r.clone().any(|k| self.is_cap(k) && !is_title_or_stop(self, k) && !DETERMINERS.contains(&self.lowers[k].as_str()))
     }
 
     fn span_text(&self, r: Range<usize>) -> &str {
@@ -1262,6 +1270,20 @@ fn is_plain_noun(w: &str) -> bool {
         && VERBS.binary_search(&w).is_err()
 }
 
+/// Titles that are also surnames (`Mr. King`, `John Major`).
+static SURNAME_TITLES: &[&str] = &["king", "major", "bishop", "judge", "marshal", "prince", "justice", "speaker", "chancellor"];
+
+/// Token `i` comes right after an honorific (`Mr.`) or a first name.
+fn follows_honorific_or_name(doc: &Doc, i: usize) -> bool {
+    let mut k = i - 1;
+    if doc.is_abbrev_dot(k) && k > 0 {
+        k -= 1;
+    }
+    let w = doc.lower(k);
+    matches!(w.as_str(), "mr" | "mrs" | "ms" | "dr" | "sen" | "rep" | "gov")
+        || (doc.is_cap(k) && !TITLES.contains(&w.as_str()) && !CAP_STOP.contains(&w.as_str()) && k + 1 == i)
+}
+
 /// A run of all-capital words (`READ MORE`), page furniture rather than a name.
 fn is_shouting(doc: &Doc, r: Range<usize>) -> bool {
     r.clone().filter(|&k| doc.toks[k].kind == Kind::Word).all(|k| {
@@ -1272,6 +1294,9 @@ fn is_shouting(doc: &Doc, r: Range<usize>) -> bool {
 
 fn is_title_or_stop(doc: &Doc, i: usize) -> bool {
     let w = doc.lower(i);
+    if SURNAME_TITLES.contains(&w.as_str()) && i > 0 && follows_honorific_or_name(doc, i) {
+        return false; // `Mr. King`, `Larry King`
+    }
     TITLES.contains(&w.as_str()) || CAP_STOP.contains(&w.as_str()) || PRONOUNS.contains(&w.as_str()) || w.ends_with("'s")
 }
 
