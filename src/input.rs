@@ -156,9 +156,19 @@ pub fn articles(args: &InputArgs) -> Result<Articles> {
         match root {
             Root::Dir(_) => checked.push_back(root),
             Root::File(ref p) => {
-                let opened = open_source(Source::File(p.clone()), it.format, &it.cols)
-                    .with_context(|| format!("{}: cannot read", p.display()))?;
-                checked.push_back(Root::Opened(check_explicit(opened)?));
+                // Only tables are opened now, to check their columns, and
+                // closed again: text files are read lazily, one at a time,
+                // so `stance quotes *.txt` over 100,000 files stays flat.
+                let format = match it.format.or_else(|| format_from_extension(p)) {
+                    Some(f) => f,
+                    None => sniff_file(p).with_context(|| format!("{}: cannot read", p.display()))?,
+                };
+                if matches!(format, InputFormat::Csv | InputFormat::Jsonl) {
+                    let opened = open_source(Source::File(p.clone()), it.format, &it.cols)
+                        .with_context(|| format!("{}: cannot read", p.display()))?;
+                    check_explicit(opened)?;
+                }
+                checked.push_back(root);
             }
             Root::Stdin => {
                 let opened = open_source(Source::Stdin, it.format, &it.cols).context("-: cannot read stdin")?;
@@ -194,7 +204,7 @@ enum Root {
     Stdin,
     File(PathBuf),
     Dir(PathBuf),
-    /// A file or stdin already opened (and checked) by [`articles`].
+    /// Stdin already opened (and checked) by [`articles`]: it cannot be read twice.
     Opened(Opened),
 }
 
@@ -394,6 +404,12 @@ fn sniff_format(head: &[u8]) -> InputFormat {
         }
     }
     InputFormat::Txt
+}
+
+/// The format of a file without a telling extension, from its first bytes.
+fn sniff_file(p: &Path) -> io::Result<InputFormat> {
+    let mut f = File::open(p)?;
+    Ok(sniff_format(&read_head(&mut f)?))
 }
 
 /// Reads up to [`SNIFF_LEN`] bytes.
@@ -964,6 +980,20 @@ mod tests {
         fs::write(&p, "x").unwrap();
         let items = read_all(&[&p, &p]);
         assert_eq!(article(&items[1]).doc, format!("{}#2", p.display()));
+    }
+
+    #[test]
+    fn text_files_are_read_lazily_not_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        let b = dir.path().join("b.txt");
+        fs::write(&a, "first").unwrap();
+        fs::write(&b, "second").unwrap();
+        let mut it = articles(&InputArgs::new(vec![a.clone(), b.clone()])).unwrap();
+        assert_eq!(article(&it.next().unwrap()).text, "first");
+        fs::write(&b, "changed after the start").unwrap();
+        assert_eq!(article(&it.next().unwrap()).text, "changed after the start");
+        assert!(it.next().is_none());
     }
 
     #[test]
