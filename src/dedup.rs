@@ -161,18 +161,35 @@ fn for_each_feature(text: &str, names: bool, mut f: impl FnMut(u64)) {
         }
         *chars += 1;
     };
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
+    // Bytes rather than chars: news text is mostly ASCII, and only the rest
+    // needs decoding.
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_alphanumeric() {
+            i += 1;
             if chars == 0 {
-                capital = c.is_ascii_uppercase() || c.is_ascii_digit();
+                capital = b.is_ascii_uppercase() || b.is_ascii_digit();
             }
-            let b = c.to_ascii_lowercase() as u8;
+            let b = b.to_ascii_lowercase();
             full = fnv(full, b);
             if chars < 5 {
                 stem = fnv(stem, b);
             }
             chars += 1;
-        } else if !c.is_ascii() && c.is_alphanumeric() {
+            continue;
+        }
+        let c = if b < 0x80 {
+            i += 1;
+            ' '
+        } else {
+            // `i` is always on a char boundary: every step is a whole char.
+            let c = text[i..].chars().next().unwrap_or(' ');
+            i += c.len_utf8();
+            c
+        };
+        if c.is_alphanumeric() {
             if chars == 0 {
                 capital = c.is_uppercase();
             }
@@ -525,6 +542,14 @@ mod tests {
         let v = ix.add("second", &s2);
         assert_eq!(v.same_story_as.as_deref(), Some("first"));
         assert!(v.repeats.is_empty());
+    }
+
+    #[test]
+    fn stems_ignore_case_in_and_out_of_ascii() {
+        assert_eq!(quote_stems(["Überraschung im Ölhafen, sagte ÉMILE"].into_iter()), quote_stems(["überraschung im ölhafen, sagte émile"].into_iter()));
+        assert_ne!(quote_stems(["überraschung"].into_iter()), quote_stems(["überzeugung"].into_iter()));
+        // Stop words and short words carry nothing.
+        assert!(quote_stems(["they were with the one"].into_iter()).is_empty());
     }
 
     #[test]
