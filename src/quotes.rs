@@ -10,9 +10,12 @@
 //! A quote never runs past its paragraph, except when the next paragraph
 //! opens with a quotation mark: that is the newswire convention for a quote
 //! running over several paragraphs (only the last one closes), and the quote
-//! then gets one part per paragraph. A quote left open at the end of a
-//! paragraph is capped there, so a stray mark can never swallow the rest of
-//! an article. Two quotes of one paragraph separated only by a short
+//! then gets one part per paragraph (and so it does when the next paragraph
+//! holds the closing mark without re-opening). Any other quote left open at
+//! the end of its paragraph is capped there when it looks like a whole
+//! statement (it opens the paragraph or follows a colon, and ends a
+//! sentence), and otherwise taken for a stray mark and dropped; either way a
+//! stray mark can never swallow the rest of an article. Two quotes of one paragraph separated only by a short
 //! attribution clause (`"The past two years," he said, "were bad"`) are
 //! linked into one [`QuoteSpan`] with two parts.
 //!
@@ -34,10 +37,10 @@ pub struct QuoteSpan {
     /// True when the quote runs over several paragraphs (each opened by a
     /// mark, only the last closed); its parts are then one per paragraph.
     pub continued: bool,
-    /// True when a multi-paragraph quote never closed: its last part was
-    /// capped at the end of its paragraph (typically a typo in the source);
-    /// downstream stages may want to trust such quotes less. A single
-    /// paragraph's unclosed mark is treated as stray and reports nothing.
+    /// True when the quote never closed and its last part was capped at the
+    /// end of its paragraph (a missing closing mark in the source, or the
+    /// end of the article); downstream stages may want to trust such quotes
+    /// less.
     pub unclosed: bool,
 }
 
@@ -233,16 +236,11 @@ fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
 struct Raw {
     /// Start of the opening mark (bytes).
     open_at: usize,
-    /// End of the closing mark.
+    /// End of the closing mark (of the paragraph when unclosed).
     close_end: usize,
     content: Range<usize>,
     style: MarkStyle,
-}
-
-/// An open mark waiting for its partner.
-#[derive(Debug, Clone, Copy)]
-struct Open {
-    mark: Mark,
+    closed: bool,
 }
 
 /// Deepest nesting of open quotes that is tracked. Real text nests two or
@@ -250,9 +248,9 @@ struct Open {
 /// input (a megabyte of opening marks), which keeps pairing linear.
 const MAX_NESTING: usize = 8;
 
-fn push_open(stack: &mut Vec<Open>, m: Mark) {
+fn push_open(stack: &mut Vec<Mark>, m: Mark) {
     if stack.len() < MAX_NESTING {
-        stack.push(Open { mark: m });
+        stack.push(m);
     }
 }
 
@@ -260,9 +258,10 @@ fn push_open(stack: &mut Vec<Open>, m: Mark) {
 /// included (see [`outermost`]), and returns the outermost opening mark still
 /// open at the end of the paragraph, if any.
 fn pair_paragraph(marks: &[Mark], out: &mut Vec<Raw>, text: &str) -> Option<Mark> {
-    let mut stack: Vec<Open> = Vec::new();
+    // Opening marks waiting for their partners, outermost first.
+    let mut stack: Vec<Mark> = Vec::new();
     for &m in marks {
-        let open_idx = stack.iter().rposition(|o| o.mark.style == m.style);
+        let open_idx = stack.iter().rposition(|o| o.style == m.style);
         let act_close = match m.role {
             Role::Close => true,
             Role::Open => false,
@@ -276,7 +275,7 @@ fn pair_paragraph(marks: &[Mark], out: &mut Vec<Raw>, text: &str) -> Option<Mark
         if act_close {
             match open_idx {
                 Some(k) => {
-                    let o = stack[k].mark;
+                    let o = stack[k];
                     stack.truncate(k);
                     push_raw(out, text, o, m);
                 }
@@ -311,7 +310,7 @@ fn pair_paragraph(marks: &[Mark], out: &mut Vec<Raw>, text: &str) -> Option<Mark
                 _ => {
                     // `“` used as a closer: `he called it “absurd“ today`.
                     if let (Some(k), true) = (open_idx, m.closes()) {
-                        let o = stack[k].mark;
+                        let o = stack[k];
                         stack.truncate(k);
                         push_raw(out, text, o, m);
                     } else {
@@ -321,7 +320,7 @@ fn pair_paragraph(marks: &[Mark], out: &mut Vec<Raw>, text: &str) -> Option<Mark
             }
         }
     }
-    stack.first().map(|o| o.mark)
+    stack.first().copied()
 }
 
 /// Keeps only the quotes not nested in another closed quote, in text order.
@@ -362,7 +361,7 @@ fn content_range(text: &str, range: Range<usize>) -> Option<Range<usize>> {
 /// Records the quote between opening mark `open` and the closing mark `close`.
 fn push_raw(out: &mut Vec<Raw>, text: &str, open: Mark, close: Mark) {
     if let Some(content) = content_range(text, open.end()..close.pos) {
-        out.push(Raw { open_at: open.pos, close_end: close.end(), content, style: open.style });
+        out.push(Raw { open_at: open.pos, close_end: close.end(), content, style: open.style, closed: true });
     }
 }
 
@@ -465,7 +464,7 @@ pub fn find_quotes(text: &str, clutter: &[Range<usize>]) -> Vec<QuoteSpan> {
                 pending = Some((o, r));
             } else if let Some(content) = capped(text, para, o) {
                 raws.truncate(nested_from);
-                raws.push(Raw { open_at: o.pos, close_end: para.end, content, style: o.style });
+                raws.push(Raw { open_at: o.pos, close_end: para.end, content, style: o.style, closed: false });
             }
             // Otherwise the opening mark is taken as stray (`Kyiv 's`,
             // `6'2"`) and left out: quotes paired inside it come out on
@@ -599,15 +598,16 @@ fn next_opens(text: &str, para: &Range<usize>) -> bool {
 fn link_into(raws: &[Raw], text: &str, spans: &mut Vec<QuoteSpan>) {
     let mut prev: Option<&Raw> = None;
     for r in raws {
-        let linked = prev.is_some_and(|p| linkable(text, p, r));
+        let linked = prev.is_some_and(|p| p.closed && linkable(text, p, r));
         if linked {
             if let Some(last) = spans.last_mut() {
                 last.parts.push(r.content.clone());
+                last.unclosed = !r.closed;
                 prev = Some(r);
                 continue;
             }
         }
-        spans.push(QuoteSpan { parts: vec![r.content.clone()], style: r.style, continued: false, unclosed: false });
+        spans.push(QuoteSpan { parts: vec![r.content.clone()], style: r.style, continued: false, unclosed: !r.closed });
         prev = Some(r);
     }
 }
@@ -793,6 +793,7 @@ mod tests {
         let t = "She added: “This was a shock to all of us.\n\nThe meeting ended early.";
         let spans = find_quotes(t, &[]);
         assert_eq!(spans.len(), 1);
+        assert!(spans[0].unclosed);
         assert_eq!(&t[spans[0].parts[0].clone()], "This was a shock to all of us.");
     }
 
