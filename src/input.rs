@@ -44,7 +44,8 @@ const FOLDER_EXTENSIONS: &[&str] = &["txt", "text", "html", "htm", "xhtml", "jso
 pub enum InputFormat {
     /// Plain text: the whole file is one article.
     Txt,
-    /// An HTML page: its visible text is one article (see `stance::html`).
+    /// An HTML page: its visible text (scripts, navigation and page furniture
+    /// dropped) is one article; offsets point into that text.
     Html,
     /// One JSON object per line, each an article.
     Jsonl,
@@ -57,7 +58,9 @@ pub enum InputFormat {
 pub struct InputArgs {
     /// Files or folders of articles, or `-` for stdin. Folders are searched
     /// recursively in sorted order for .txt, .html/.htm, .jsonl/.ndjson,
-    /// .csv/.tsv and extension-less files; hidden files are left out.
+    /// .csv/.tsv and extension-less files; hidden files are left out. A
+    /// table named here must have the text column; one found in a folder
+    /// without it is skipped.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Input format; by default guessed from the extension, else from the
