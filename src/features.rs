@@ -206,6 +206,8 @@ const NONE: u32 = u32::MAX;
 pub struct Tokens {
     buf: String,
     spans: Vec<(u32, u32)>,
+    /// Token ids during transform (scratch).
+    ids: Vec<u32>,
 }
 
 impl Tokens {
@@ -425,13 +427,15 @@ impl Vectorizer {
     pub fn transform_into(&self, text: &str, tokens: &mut Tokens, out: &mut Vec<(u32, f64)>) {
         out.clear();
         tokenize(text, self.config.negation, tokens);
-        let mut ids: Vec<u32> = Vec::with_capacity(tokens.len());
+        let mut ids = std::mem::take(&mut tokens.ids);
+        ids.clear();
         ids.extend(tokens.iter().map(|t| self.tokens.get(t).copied().unwrap_or(NONE)));
         ngram_keys(&ids, self.config.ngram_max, |k| {
             if let Some(&f) = self.ngrams.get(&k) {
                 out.push((f, 1.0));
             }
         });
+        tokens.ids = ids;
         out.sort_unstable_by_key(|e| e.0);
         // Merge repeated features into counts.
         let mut w = 0;

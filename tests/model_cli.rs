@@ -219,3 +219,44 @@ fn the_builtin_model_is_used_without_model_flag() {
     assert!(out.starts_with("text,label,p_"), "{out}");
     assert_eq!(out.lines().count(), 2);
 }
+
+#[test]
+fn a_killed_training_run_leaves_the_old_model_intact() {
+    let d = tempfile::tempdir().unwrap();
+    let model = train(d.path());
+    let old = std::fs::read(&model).unwrap();
+    // Enough generated rows that training takes a while.
+    let big = d.path().join("big.csv");
+    let mut s = String::from("text,label\n");
+    let labels = ["accusatory", "conciliatory", "neutral", "pessimistic"];
+    let mut x: u64 = 7;
+    for i in 0..60_000 {
+        let mut words = Vec::new();
+        for _ in 0..12 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            words.push(format!("w{}", x % 20_000));
+        }
+        s.push_str(&format!("{},{}\n", words.join(" "), labels[i % 4]));
+    }
+    std::fs::write(&big, s).unwrap();
+    for delay_ms in [50u64, 400, 1500] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stance"))
+            .args(["train", big.to_str().unwrap(), "-o", model.to_str().unwrap(), "--folds", "0", "--c", "100"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let now = std::fs::read(&model).unwrap();
+        if status.success() {
+            // It finished before the kill: the new model must be whole.
+            let o = stance(&["explain", "--model", model.to_str().unwrap(), "--top", "1"]);
+            assert!(o.status.success(), "{}", text(&o).1);
+            return;
+        }
+        assert_eq!(now, old, "killed after {delay_ms} ms: the old model must be untouched");
+    }
+}
