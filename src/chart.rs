@@ -26,6 +26,16 @@ fn colour(label: &str, i: usize) -> &'static str {
     }
 }
 
+/// The order labels are stacked and listed in: the codebook's tones from
+/// hostile to warm, so that bars read left to right as a scale; any other
+/// labels after them in table order.
+fn order(labels: &[String]) -> Vec<usize> {
+    const SCALE: [&str; 4] = ["accusatory", "pessimistic", "neutral", "conciliatory"];
+    let mut idx: Vec<usize> = (0..labels.len()).collect();
+    idx.sort_by_key(|&i| (SCALE.iter().position(|s| *s == labels[i]).unwrap_or(SCALE.len()), i));
+    idx
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -62,7 +72,8 @@ fn header(s: &mut String, width: u32, height: u32, title: &str, subtitle: &str) 
 
 fn legend(s: &mut String, table: &Table, x0: u32, y: u32) {
     let mut x = x0;
-    for (i, l) in table.labels.iter().enumerate() {
+    for i in order(&table.labels) {
+        let l = &table.labels[i];
         let _ = writeln!(s, r#"<rect x="{x}" y="{}" width="14" height="14" fill="{}"/>"#, y - 11, colour(l, i));
         let _ = writeln!(s, r#"<text x="{}" y="{y}" font-size="13">{}</text>"#, x + 20, esc(l));
         x += 34 + 8 * l.chars().count() as u32;
@@ -112,7 +123,8 @@ fn bars(table: &Table, title: &str) -> String {
             esc(&fit(&name, 36))
         );
         let mut x = label_w as f64;
-        for (i, l) in g.labels.iter().enumerate() {
+        for i in order(&table.labels) {
+            let l = &g.labels[i];
             let w = l.share * bar_w as f64;
             if w <= 0.0 {
                 continue;
@@ -164,7 +176,8 @@ fn columns(table: &Table, title: &str) -> String {
         let x = left + slot * c as u32 + 6;
         let w = slot - 12;
         let mut y = base as f64;
-        for (i, l) in g.labels.iter().enumerate() {
+        for i in order(&table.labels) {
+            let l = &g.labels[i];
             let h = l.share * plot_h as f64;
             if h <= 0.0 {
                 continue;
@@ -228,6 +241,12 @@ mod tests {
         let svg = render(&sample(By::Month), "Tone over time");
         let (a, b) = (svg.find(">2024-01<").unwrap(), svg.find(">2024-02<").unwrap());
         assert!(a < b);
+    }
+
+    #[test]
+    fn tones_are_stacked_from_hostile_to_warm() {
+        let l: Vec<String> = ["accusatory", "conciliatory", "neutral", "other", "pessimistic"].map(String::from).to_vec();
+        assert_eq!(order(&l), [0, 4, 2, 1, 3]);
     }
 
     #[test]

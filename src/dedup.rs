@@ -18,11 +18,11 @@
 //! The work splits in two so that scoring can stay parallel and streaming:
 //! [`sketch`] runs per article on any thread and returns a [`Sketch`] (a
 //! 64-value one-permutation MinHash of the feature set and a small stem set
-//! per quote); the
-//! [`Index`] then takes sketches one at a time in input order. The index keeps
-//! only the compact signatures (about 350 bytes per article plus 60 per quote),
-//! never the texts, and finds candidates through LSH bands rather than by
-//! comparing with every earlier article.
+//! per quote); the [`Index`] then takes sketches one at a time in input
+//! order. The index keeps only the compact signatures (about 400 bytes per
+//! article plus its name, and at most 64 per quote), never the texts, and
+//! finds candidates through LSH bands rather than by comparing with every
+//! earlier article.
 
 use crate::extract::Quote;
 use std::collections::HashMap;
