@@ -76,6 +76,28 @@ proptest! {
     }
 
     #[test]
+    fn labelled_csv_reader_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300), header in any::<bool>()) {
+        use stance::model::data::{read_labelled, Columns};
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("in.csv");
+        let mut body = if header { b"text,label\n".to_vec() } else { Vec::new() };
+        body.extend_from_slice(&bytes);
+        std::fs::write(&p, &body).unwrap();
+        let cols = Columns { text: "text".into(), label: "label".into(), weight: None, group: None, group_by_file: true };
+        match read_labelled(&[&p], &cols, None, false) {
+            Ok((data, _)) => {
+                prop_assert_eq!(data.texts.len(), data.labels.len());
+                prop_assert_eq!(data.groups.map(|g| g.len()), Some(data.texts.len()));
+            }
+            Err(e) => {
+                // Every error names the file.
+                let msg = format!("{e:#}");
+                prop_assert!(msg.contains("in.csv"), "{}", msg);
+            }
+        }
+    }
+
+    #[test]
     fn model_loader_never_panics_on_garbage(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let _ = Model::from_bytes(&bytes);
         let mut framed = b"STANCEMD\x01\x00\x00\x00".to_vec();

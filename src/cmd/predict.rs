@@ -59,6 +59,8 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
     let mut w = csv::Writer::from_writer(sink);
     w.write_record(hdr.iter().chain(new_cols.iter()))?;
     let mut rec = csv::ByteRecord::new();
+    let mut out = csv::ByteRecord::new();
+    let mut num = String::new();
     let (mut rows, mut bad_utf8) = (0u64, 0u64);
     loop {
         match rdr.read_byte_record(&mut rec) {
@@ -72,10 +74,16 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             bad_utf8 += 1;
         }
         let (best, p) = model.predict(&text);
-        let mut out = rec.clone();
+        out.clear();
+        for f in rec.iter() {
+            out.push_field(f);
+        }
         out.push_field(model.labels()[best].as_bytes());
         for v in &p {
-            out.push_field(format!("{v:.6}").as_bytes());
+            use std::fmt::Write as _;
+            num.clear();
+            let _ = write!(num, "{v:.6}");
+            out.push_field(num.as_bytes());
         }
         w.write_byte_record(&out)?;
         rows += 1;
