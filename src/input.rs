@@ -385,7 +385,7 @@ fn format_from_extension(path: &Path) -> Option<InputFormat> {
     match ext.as_str() {
         "txt" | "text" => Some(InputFormat::Txt),
         "html" | "htm" | "xhtml" => Some(InputFormat::Html),
-        "jsonl" | "ndjson" => Some(InputFormat::Jsonl),
+        "jsonl" | "ndjson" | "json" => Some(InputFormat::Jsonl),
         "csv" | "tsv" => Some(InputFormat::Csv),
         _ => None,
     }
@@ -396,7 +396,7 @@ fn sniff_format(head: &[u8]) -> InputFormat {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
     let head = &head[start..];
-    if head.first() == Some(&b'{') {
+    if matches!(head.first(), Some(b'{' | b'[')) {
         return InputFormat::Jsonl;
     }
     if head.first() == Some(&b'<') {
@@ -556,7 +556,26 @@ impl JsonlRows {
             return Ok(Opened::Done(Item::Skipped { doc: rows.name, reason: "empty file".into() }));
         };
         let first_line = rows.line;
-        if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(&first) {
+        let parsed = serde_json::from_slice::<serde_json::Value>(&first);
+        if parsed.is_err() {
+            // A whole JSON document rather than JSON Lines would otherwise be
+            // reported line by line.
+            let trimmed = first.trim_ascii();
+            let what = if trimmed.starts_with(b"[") {
+                Some("a JSON array")
+            } else if trimmed == b"{" {
+                Some("pretty-printed JSON")
+            } else {
+                None
+            };
+            if let Some(what) = what {
+                return Ok(Opened::Done(Item::Skipped {
+                    doc: rows.name,
+                    reason: format!("{what}, not JSON Lines (one object per line); convert it with `jq -c '.[]'` or `jq -c .`"),
+                }));
+            }
+        }
+        if let Ok(serde_json::Value::Object(map)) = parsed {
             if !map.contains_key(&cols.text) {
                 let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
                 keys.sort_unstable();
@@ -997,6 +1016,19 @@ mod tests {
         fs::write(&b, "changed after the start").unwrap();
         assert_eq!(article(&it.next().unwrap()).text, "changed after the start");
         assert!(it.next().is_none());
+    }
+
+    #[test]
+    fn json_documents_are_skipped_with_advice_not_line_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let arr = dir.path().join("a.json");
+        let pretty = dir.path().join("b.json");
+        fs::write(&arr, "[\n  {\"text\": \"x\"}\n]\n").unwrap();
+        fs::write(&pretty, "{\n  \"text\": \"x\"\n}\n").unwrap();
+        let items = read_all(&[&arr, &pretty]);
+        assert_eq!(items.len(), 2);
+        assert!(matches!(&items[0], Item::Skipped { reason, .. } if reason.starts_with("a JSON array, not JSON Lines")));
+        assert!(matches!(&items[1], Item::Skipped { reason, .. } if reason.starts_with("pretty-printed JSON, not JSON Lines")));
     }
 
     #[test]
