@@ -193,8 +193,18 @@ impl Actors {
     }
 
     /// The actor an alias names, if known.
+    /// An honorific in front (`Mr Peskov`, `Mrs. Clinton`) is ignored when the
+    /// alias with it is not listed.
     pub fn lookup(&self, alias: &str) -> Option<&Actor> {
-        self.aliases.get(&normalize(alias)).map(|(a, _)| a)
+        let key = normalize(alias);
+        if let Some((a, _)) = self.aliases.get(&key) {
+            return Some(a);
+        }
+        let (first, rest) = key.split_once(' ')?;
+        if matches!(first, "mr" | "mrs" | "ms" | "dr" | "sir" | "dame" | "lord" | "lady" | "madam") {
+            return self.aliases.get(rest).map(|(a, _)| a);
+        }
+        None
     }
 
     /// The side a descriptor word or phrase gives (`Russian` → RU), if any.

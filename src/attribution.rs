@@ -698,11 +698,10 @@ impl<'a> Doc<'a> {
     }
 
     fn is_verb(&self, i: usize) -> bool {
-        // A capitalised verb only at a sentence start (`Said Peskov:`), never
-        // inside a name (`United States`, `Associated Press Says`).
-        self.toks[i].kind == Kind::Word
-            && VERBS.binary_search(&self.lowers[i].as_str()).is_ok()
-            && (!self.is_cap(i) || i == 0 || !matches!(self.toks[i - 1].kind, Kind::Word))
+        // Capitalised forms count too: sentence starts (`Said Peskov:`) and
+        // title-case headlines (`Shapps Says UK Facing 'Pre-War World'`); the
+        // list holds no plural nouns (`states`, `calls`) to mistake.
+        self.toks[i].kind == Kind::Word && VERBS.binary_search(&self.lowers[i].as_str()).is_ok()
     }
 
     fn is_according(&self, i: usize) -> bool {
@@ -1112,9 +1111,20 @@ impl<'d, 'a> Resolver<'d, 'a> {
         }
         // (c) `the US leader`, `the official`: the most recent person speaker
         // (of the side the description names, if it names one).
-        if person_head || (definite && ROLE_HEADS.contains(&head.as_str()) && !ORG_HEADS.contains(&head.as_str())) {
+        // (b2) `a Pentagon spokesman`, `U.K. Foreign Office officials`: the
+        // institution they speak for.
+        if SPOKES_HEADS.contains(&head.as_str()) && !definite {
+            for a in r.start..r.end {
+                for b in (a + 1..r.end).rev() {
+                    if let Some(found) = self.lookup_phrase(a..b).filter(|f| !is_person(&f.0)) {
+                        return Some(Resolved { speaker: found.0, side: found.1, mention, person: false });
+                    }
+                }
+            }
+        }
+        if definite && (person_head || (ROLE_HEADS.contains(&head.as_str()) && !ORG_HEADS.contains(&head.as_str()))) {
             let recent = self.events.iter().rev().find(|e| {
-                e.pos < at && e.person && desc_side.as_ref().is_none_or(|s| *s == e.side) && (definite || desc_side.is_some())
+                e.pos < at && e.person && desc_side.as_ref().is_none_or(|s| *s == e.side)
             });
             if let Some(e) = recent {
                 return Some(Resolved { speaker: e.speaker.clone(), side: e.side.clone(), mention, person: true });
@@ -1249,6 +1259,9 @@ fn side_of_speaker_description(actors: &Actors, description: &str) -> Option<Str
     actors.side_of_description(description).map(str::to_string)
 }
 
+/// Heads of descriptions of someone speaking for an institution.
+static SPOKES_HEADS: &[&str] = &["spokesman", "spokeswoman", "spokesperson", "representative", "official", "officials", "source", "sources"];
+
 /// Description words that place a speaker outside the parties to a conflict.
 static NON_PARTY: &[&str] = &[
     "analyst", "analysts", "expert", "experts", "journalist", "journalists", "reporter", "editor", "correspondent",
@@ -1256,6 +1269,7 @@ static NON_PARTY: &[&str] = &[
     "writer", "magazine", "newspaper", "broadcaster", "outlet", "tabloid", "blogger", "fellow", "think-tank",
     "institute", "university", "economist", "footballer", "player", "striker", "midfielder", "defender",
     "coach", "singer", "actor", "actress", "comedian", "retired", "investigative", "documentary", "filmmaker",
+    "radio", "station", "channel", "tv", "television", "website", "podcast", "show", "host", "presenter",
 ];
 
 /// A lowercase word that can head a description: not a function word, an
