@@ -76,7 +76,7 @@ impl Sink {
 }
 
 enum Inner {
-    Csv(csv::Writer<Sink>),
+    Csv(Box<csv::Writer<Sink>>),
     Jsonl(Sink),
 }
 
@@ -107,7 +107,7 @@ impl RowWriter {
             _ => (Sink::Stdout(BufWriter::with_capacity(1 << 16, io::stdout())), "stdout".to_string()),
         };
         let inner = match format {
-            Format::Csv => Inner::Csv(csv::WriterBuilder::new().flexible(false).from_writer(sink)),
+            Format::Csv => Inner::Csv(Box::new(csv::WriterBuilder::new().flexible(false).from_writer(sink))),
             Format::Jsonl => Inner::Jsonl(sink),
         };
         Ok(RowWriter { inner, columns: None, rows: 0, target, cells: Vec::new() })
