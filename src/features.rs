@@ -392,14 +392,12 @@ impl Vectorizer {
         ngrams.reserve(vocab.len());
         for (f, name) in vocab.iter().enumerate() {
             let mut key = [NONE; MAX_NGRAM];
-            let mut n = 0;
-            for part in name.split(' ') {
+            for (n, part) in name.split(' ').enumerate() {
                 if part.is_empty() || n == config.ngram_max {
                     anyhow::bail!("feature {f} {name:?} is not an n-gram of at most {} words", config.ngram_max);
                 }
                 let next = tokens.len() as u32;
                 key[n] = *tokens.entry(part.into()).or_insert(next);
-                n += 1;
             }
             if ngrams.insert(key, f as u32).is_some() {
                 anyhow::bail!("feature {f} {name:?} appears twice in the vocabulary");

@@ -168,6 +168,9 @@ pub fn argmax(p: &[f64]) -> usize {
     best
 }
 
+/// A point, its cost and its gradient.
+type Evaluated = (Array1<f64>, f64, Array1<f64>);
+
 /// The optimisation problem argmin sees.
 struct Problem<'a> {
     x: &'a Csr,
@@ -178,7 +181,7 @@ struct Problem<'a> {
     lambda: f64,
     /// argmin asks for the cost and the gradient at the same point; both
     /// come from one pass over the data, so the last pass is remembered.
-    cache: RefCell<Option<(Array1<f64>, f64, Array1<f64>)>>,
+    cache: RefCell<Option<Evaluated>>,
 }
 
 impl Problem<'_> {
@@ -216,8 +219,8 @@ impl Problem<'_> {
             let s = self.s[i];
             loss += s * (lse - z[self.y[i]]);
             // z becomes s · (p - onehot): the derivative of the row's loss.
-            for c in 0..k {
-                z[c] = s * (z[c] - lse).exp();
+            for zc in z.iter_mut() {
+                *zc = s * (*zc - lse).exp();
             }
             z[self.y[i]] -= s;
             let (gw, gb) = grad.split_at_mut(nf * k);

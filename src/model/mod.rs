@@ -212,7 +212,7 @@ impl Model {
 /// `/dev/null`, a FIFO): such targets must be written in place, since the
 /// atomic temporary-file-and-rename would replace the device with a file.
 pub fn is_special_file(path: &Path) -> bool {
-    std::fs::metadata(path).map_or(false, |m| !m.is_file() && !m.is_dir())
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 #[cfg(test)]

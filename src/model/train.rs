@@ -246,7 +246,7 @@ pub fn train(data: &TrainData, opts: &TrainOptions, mut log: impl FnMut(&str)) -
             log(&format!("C = {c:<8} {n_folds}-fold {kind}CV: accuracy {acc:.4}, macro-F1 {f1:.4}"));
             grid.push(GridPoint { c, accuracy: acc, macro_f1: f1 });
             // Strictly better only: on ties the first C in the grid wins.
-            if best.as_ref().map_or(true, |b| f1 > b.1) {
+            if best.as_ref().is_none_or(|b| f1 > b.1) {
                 best = Some((c, f1, conf));
             }
         }
