@@ -97,6 +97,15 @@ fn attribute_one(doc: &Doc, res: &mut Resolver, q: usize) -> Attribution {
             return a;
         }
     }
+    // 3b. The attribution after a later quote of the same sentence covers
+    // this one too (`… as a "strategic rival," then Moscow would "treat
+    // them in a similar way," the deputy foreign minister added`).
+    let later = (last + 1..doc.sents[s].end).filter(|&k| matches!(doc.toks[k].kind, Kind::Quote(_))).last();
+    if let Some(c) = later.and_then(|k| trailing(doc, k)) {
+        if let Some(a) = finish(doc, res, c, at, "after") {
+            return a;
+        }
+    }
     // 4. Continuation of the previous sentence's speaker.
     for back in 1..=2 {
         if s < back {
@@ -701,7 +710,11 @@ impl<'a> Doc<'a> {
         // Capitalised forms count too: sentence starts (`Said Peskov:`) and
         // title-case headlines (`Shapps Says UK Facing 'Pre-War World'`); the
         // list holds no plural nouns (`states`, `calls`) to mistake.
-        self.toks[i].kind == Kind::Word && VERBS.binary_search(&self.lowers[i].as_str()).is_ok()
+        self.toks[i].kind == Kind::Word
+            && VERBS.binary_search(&self.lowers[i].as_str()).is_ok()
+            // `continued approaching Russia as …` is not reporting; `he
+            // continued: "…"` is.
+            && !(self.lowers[i].starts_with("continue") && self.toks.get(i + 1).is_some_and(|t| t.kind == Kind::Word))
     }
 
     fn is_according(&self, i: usize) -> bool {
