@@ -151,9 +151,9 @@ pub fn articles(args: &InputArgs) -> Result<Articles> {
         ready: VecDeque::new(),
         seen: HashSet::new(),
     };
-    // Explicitly named tables are opened now so that a missing text column is
-    // an error before any output is written. Opened readers are kept for the
-    // iteration (stdin cannot be read twice).
+    // Explicitly named tables are checked now so that a missing text column
+    // is an error before any output is written. Stdin's reader is kept for
+    // the iteration, since stdin cannot be read twice.
     let mut checked = VecDeque::new();
     while let Some(root) = it.roots.pop_front() {
         match root {
@@ -291,7 +291,7 @@ impl Articles {
                         continue;
                     }
                     Some(Err(e)) => {
-                        let doc = e.path().map(|p| p.display().to_string()).unwrap_or_default();
+                        let doc = e.path().map_or_else(|| "(folder walk)".to_string(), |p| p.display().to_string());
                         let reason = match e.io_error() {
                             Some(io) => format!("cannot read: {io}"),
                             None => e.to_string(),
