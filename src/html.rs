@@ -138,7 +138,9 @@ fn strip_tags(html: &str) -> String {
             i = lower[i..].find('>').map_or(html.len(), |g| i + g + 1);
         } else if PARAGRAPHS.contains(&name.as_str()) {
             out.newline(2);
-        } else if LINES.contains(&name.as_str()) || name == "br" {
+        } else if name == "br" {
+            out.line_break();
+        } else if LINES.contains(&name.as_str()) {
             out.newline(1);
         }
         text_start = i;
@@ -270,7 +272,7 @@ fn visible_text(doc: &Html) -> String {
                     pre_depth += 1;
                 }
                 if name == "br" {
-                    out.newline(1);
+                    out.line_break();
                 } else if PARAGRAPHS.contains(&name) {
                     out.newline(2);
                 } else if LINES.contains(&name) {
@@ -330,6 +332,13 @@ struct TextBuilder {
 impl TextBuilder {
     fn newline(&mut self, n: usize) {
         self.pending_newlines = self.pending_newlines.max(n);
+        self.pending_space = false;
+    }
+
+    /// A `<br>`: each adds a line, so `<br><br>` (how older pages separate
+    /// paragraphs) gives a blank line.
+    fn line_break(&mut self) {
+        self.pending_newlines = (self.pending_newlines + 1).min(2);
         self.pending_space = false;
     }
 
@@ -508,6 +517,12 @@ mod tests {
     fn br_and_list_items_break_lines() {
         let page = extract("<div>one<br>two</div><ul><li>a</li><li>b</li></ul><p>end</p>");
         assert_eq!(page.text, "one\ntwo\n\na\nb\n\nend");
+    }
+
+    #[test]
+    fn double_br_separates_paragraphs() {
+        let page = extract("<body>First para.<br><br>\n\"Quote,\" he said.<br>Same para.</body>");
+        assert_eq!(page.text, "First para.\n\n\"Quote,\" he said.\nSame para.");
     }
 
     #[test]
