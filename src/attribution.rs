@@ -58,11 +58,41 @@ pub fn attribute(text: &str, quotes: &[QuoteSpan], actors: &Actors) -> Vec<Attri
     let mut out = vec![Attribution::default(); quotes.len()];
     let mut order: Vec<usize> = (0..quotes.len()).filter(|&q| !doc.quote_toks[q].is_empty()).collect();
     order.sort_by_key(|&q| doc.quote_toks[q][0]);
-    for q in order {
+    for &q in &order {
         out[q] = attribute_one(&doc, &mut res, q);
         if let (Some(sp), Some(m)) = (&out[q].speaker, &out[q].mention) {
             let first = doc.toks[doc.quote_toks[q][0]].start;
             res.remember(first.max(m.start), sp.clone(), out[q].side.clone().unwrap_or_default());
+        }
+    }
+    // A quote left unattributed (typically in a headline or a teaser) that
+    // the article quotes again elsewhere with a speaker takes that speaker.
+    let key = |q: usize| -> String {
+        quotes[q]
+            .parts
+            .iter()
+            .filter(|p| p.end <= text.len() && text.is_char_boundary(p.start) && text.is_char_boundary(p.end))
+            .map(|p| &text[p.clone()])
+            .collect::<String>()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    for &q in &order {
+        if out[q].speaker.is_some() {
+            continue;
+        }
+        let k = key(q);
+        if k.chars().count() < 8 {
+            continue;
+        }
+        let same = order.iter().find(|&&o| o != q && out[o].speaker.is_some() && {
+            let ko = key(o);
+            ko == k || (ko.len() > k.len() && ko.contains(&k))
+        });
+        if let Some(&o) = same {
+            out[q] = Attribution { mention: None, rule: Some("repeated"), ..out[o].clone() };
         }
     }
     out
@@ -184,10 +214,14 @@ fn trailing(doc: &Doc, qt: usize) -> Option<Clause> {
     // After a quote that ended its own sentence, accept only a short clause
     // (`"We will respond." Peskov said.`), not a new sentence that merely
     // contains a verb.
-    if ends_sentence && (j - i > 6 || !doc.is_cap(i)) {
+    if ends_sentence && !doc.is_cap(i) {
         return None;
     }
-    clause(doc, i, j, false)
+    let c = clause(doc, i, j, false)?;
+    if ends_sentence && c.cue.start - i > 6 {
+        return None;
+    }
+    Some(c)
 }
 
 /// Parses `NP VERB …`, `VERB NP …` or `according to NP` at the start of
@@ -228,6 +262,13 @@ fn clause(doc: &Doc, i: usize, j: usize, between: bool) -> Option<Clause> {
 /// The last reporting verb in tokens `lo..hi` (a sentence before a quote) and
 /// its subject.
 fn leading(doc: &Doc, lo: usize, hi: usize) -> Option<Clause> {
+    // `Medvedev: Russia Seeks More …, 'Probably Should Be Kyiv'`: a name and
+    // a colon opening the sentence (headline style).
+    if let Some(np) = np_run_forward(doc, lo, hi) {
+        if np.end < hi && doc.is_punct_in(np.end, ":") && doc.has_name(np.clone()) && np.len() <= 4 {
+            return Some(Clause { speaker: Np { toks: np.clone(), appos: None }, cue: np.end..np.end + 1 });
+        }
+    }
     let mut v = hi;
     loop {
         v = (lo..v).rev().find(|&k| doc.is_verb(k) || doc.is_according(k))?;
@@ -1395,30 +1436,29 @@ fn is_person(name: &str) -> bool {
 /// Reporting verbs, every form (sorted: binary-searched).
 static VERBS: &[&str] = &[
     "accuse", "accused", "accuses", "accusing", "acknowledge", "acknowledged", "acknowledges",
-    "acknowledging", "add", "added", "adding", "adds", "admit", "admits", "admitted", "admitting",
-    "allege", "alleged", "alleges", "announce", "announced", "announces", "announcing",
-    "answered", "argue", "argued", "argues", "arguing", "ask", "asked", "asking", "asks", "assert",
-    "asserted", "asserting", "asserts", "blasted", "blasts", "boasted", "boasts",
-    "branded", "brands", "call", "called", "calling", "cautioned", "cautioning", "cautions",
-    "charged", "chimed", "claim", "claimed", "claiming", "commented", "commenting",
-    "complained", "complaining", "complains", "conceded", "concedes", "concluded", "concludes",
-    "confirmed", "confirming", "confirms", "contended", "contends", "continued", "continues", "countered",
-    "cried", "criticised", "criticises", "criticising", "criticized", "criticizes", "criticizing",
-    "declare", "declared", "declares", "declaring", "demanded", "demanding", "denied", "denies",
-    "denying", "described", "describes", "describing", "dubbed", "dubs", "emailed", "emphasised",
+    "acknowledging", "add", "added", "adding", "adds", "admit", "admits", "admitted", "admitting", "allege",
+    "alleged", "alleges", "announce", "announced", "announces", "announcing", "answered", "argue", "argued",
+    "argues", "arguing", "ask", "asked", "asking", "asks", "assert", "asserted", "asserting", "asserts",
+    "believed", "believes", "blasted", "blasts", "boasted", "boasts", "branded", "brands", "call", "called",
+    "calling", "cautioned", "cautioning", "cautions", "charged", "chimed", "claim", "claimed", "claiming",
+    "commented", "commenting", "complained", "complaining", "complains", "conceded", "concedes", "concluded",
+    "concludes", "confirmed", "confirming", "confirms", "contended", "contends", "continued", "continues",
+    "countered", "cried", "criticised", "criticises", "criticising", "criticized", "criticizes",
+    "criticizing", "declare", "declared", "declares", "declaring", "demanded", "demanding", "denied",
+    "denies", "denying", "described", "describes", "describing", "dubbed", "dubs", "emailed", "emphasised",
     "emphasises", "emphasising", "emphasized", "emphasizes", "emphasizing", "estimated", "exclaimed",
-    "explained", "explaining", "explains", "hinted", "insisted", "insisting", "insists", "joked", "jokes",
-    "labeled", "labelled", "lamented", "lashed", "maintained", "maintains", "mocked", "mused",
-    "noted", "noting", "observed", "observes", "opined", "pleaded", "pledged", "pointed",
-    "posited", "posted", "predicted", "predicts", "proclaimed", "proclaims", "promised",
-    "protested", "quipped", "railed", "recalled", "recalling", "recalls", "recounted", "recounts",
-    "reiterated", "reiterates", "remarked", "repeated", "replied", "replies", "replying",
-    "reported", "responded", "responding", "responds", "retorted", "said", "say", "saying", "says", "scoffed",
-    "shouted", "shouts", "slammed", "slams", "snapped", "sneered", "stated", "stating", "stressed",
-    "stresses", "stressing", "suggested", "suggesting", "suggests", "tell", "telling", "tells", "testified",
-    "texted", "threatened", "threatens", "thundered", "told", "touted", "tweeted", "tweeting",
-    "underlined", "urged", "urges", "urging", "vowed", "vows", "warned", "warning", "warns", "whispered",
-    "wondered", "wonders", "writes", "writing", "wrote", "yelled",
+    "explained", "explaining", "explains", "hinted", "insisted", "insisting", "insists", "intimated", "joked",
+    "jokes", "labeled", "labelled", "lamented", "lashed", "maintained", "maintains", "mocked", "mused",
+    "noted", "noting", "observed", "observes", "opined", "pleaded", "pledged", "pointed", "posited", "posted",
+    "predicted", "predicts", "proclaimed", "proclaims", "promised", "protested", "quipped", "railed",
+    "recalled", "recalling", "recalls", "recounted", "recounts", "reiterated", "reiterates", "remarked",
+    "repeated", "replied", "replies", "replying", "reported", "responded", "responding", "responds",
+    "retorted", "said", "say", "saying", "says", "scoffed", "shouted", "shouts", "slammed", "slams",
+    "snapped", "sneered", "stated", "stating", "stressed", "stresses", "stressing", "suggested", "suggesting",
+    "suggests", "tell", "telling", "tells", "testified", "texted", "thinks", "threatened", "threatens",
+    "thundered", "told", "touted", "tweeted", "tweeting", "underlined", "urged", "urges", "urging", "vowed",
+    "vows", "warned", "warning", "warns", "whispered", "wondered", "wonders", "writes", "writing", "wrote",
+    "yelled",
 ];
 
 /// Words that never start or continue a name even when capitalised
