@@ -418,8 +418,9 @@ const DATE_KEYS: &[&str] = &[
     "parsely-pub-date",
 ];
 
-/// Takes the title, date, URL and outlet from `<title>`, `<meta>`, `<link
-/// rel=canonical>` and `<time datetime>`.
+/// Takes the title, date, URL and outlet from `<meta>` (Open Graph and the
+/// usual date names), `<link rel=canonical>`, JSON-LD, `<title>` and `<time
+/// datetime>`, in that order of preference.
 fn extract_meta(doc: &Html) -> Meta {
     let mut title_tag = None;
     let mut og_title = None;
@@ -428,9 +429,16 @@ fn extract_meta(doc: &Html) -> Meta {
     let mut canonical = None;
     let mut dates: Vec<(usize, String)> = Vec::new();
     let mut time_tag = None;
+    let mut ld = Meta::default();
     for node in doc.tree.nodes() {
         let Node::Element(el) = node.value() else { continue };
         match el.name() {
+            "script" if el.attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json")) => {
+                let src: String = node.children().filter_map(|c| c.value().as_text().map(|t| t.to_string())).collect();
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&src) {
+                    json_ld_meta(&v, &mut ld, 0);
+                }
+            }
             "title" if title_tag.is_none() => {
                 let t: String = node
                     .children()
@@ -467,10 +475,42 @@ fn extract_meta(doc: &Html) -> Meta {
     // Stable: the first key of the best rank wins.
     dates.sort_by_key(|(rank, _)| *rank);
     Meta {
-        date: dates.into_iter().next().map(|(_, d)| d).or(time_tag),
-        title: og_title.or(title_tag),
-        url: url.or(canonical),
-        outlet: site,
+        date: dates.into_iter().next().map(|(_, d)| d).or(ld.date).or(time_tag),
+        title: og_title.or(ld.title).or(title_tag),
+        url: url.or(canonical).or(ld.url),
+        outlet: site.or(ld.outlet),
+    }
+}
+
+/// Fills what is still missing from schema.org JSON-LD (`datePublished`,
+/// `headline`, `publisher.name`, `url`), which many news pages carry instead
+/// of `<meta>` tags. Looks into `@graph` and arrays, a few levels deep.
+fn json_ld_meta(v: &serde_json::Value, m: &mut Meta, depth: usize) {
+    use serde_json::Value;
+    if depth > 4 {
+        return;
+    }
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| json_ld_meta(i, m, depth + 1)),
+        Value::Object(o) => {
+            let text = |k: &str| o.get(k).and_then(Value::as_str).and_then(clean);
+            if m.date.is_none() {
+                m.date = text("datePublished").or_else(|| text("dateCreated"));
+            }
+            if m.title.is_none() {
+                m.title = text("headline");
+            }
+            if m.outlet.is_none() {
+                m.outlet = o.get("publisher").and_then(|p| p.get("name")).and_then(Value::as_str).and_then(clean);
+            }
+            if m.url.is_none() && o.contains_key("headline") {
+                m.url = text("url");
+            }
+            if let Some(g) = o.get("@graph") {
+                json_ld_meta(g, m, depth + 1);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -503,6 +543,22 @@ mod tests {
         assert_eq!(page.meta.outlet.as_deref(), Some("Daily Example"));
         assert_eq!(page.meta.date.as_deref(), Some("2024-03-01T10:00:00Z"));
         assert_eq!(page.meta.url.as_deref(), Some("https://example.org/a"));
+    }
+
+    #[test]
+    fn json_ld_fills_missing_metadata() {
+        let page = extract(
+            r#"<html><head><title>Tag title</title><script type="application/ld+json">
+            {"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"x"},
+             {"@type":"NewsArticle","headline":"LD headline","datePublished":"2024-04-05T06:00:00Z",
+              "url":"https://ex.example/a","publisher":{"@type":"Organization","name":"LD Outlet"}}]}
+            </script></head><body><p>Body</p></body></html>"#,
+        );
+        assert_eq!(page.meta.title.as_deref(), Some("LD headline"));
+        assert_eq!(page.meta.date.as_deref(), Some("2024-04-05T06:00:00Z"));
+        assert_eq!(page.meta.outlet.as_deref(), Some("LD Outlet"));
+        assert_eq!(page.meta.url.as_deref(), Some("https://ex.example/a"));
+        assert_eq!(page.text, "Body");
     }
 
     #[test]
