@@ -177,23 +177,30 @@ impl Model {
 
     /// Probability of each label for `text` (same order as [`Model::labels`]).
     pub fn predict_proba(&self, text: &str) -> Vec<f64> {
+        let mut p = Vec::with_capacity(self.clf.n_classes);
+        self.predict_into(text, &mut p);
+        p
+    }
+
+    /// Like [`Model::predict`] without allocating: writes the probabilities
+    /// into `probs` (resized to the number of labels) and returns the index
+    /// of the most probable label. For callers scoring many quotes.
+    pub fn predict_into(&self, text: &str, probs: &mut Vec<f64>) -> usize {
+        let k = self.clf.n_classes;
+        probs.clear();
+        probs.extend_from_slice(&self.clf.intercepts);
         SCRATCH.with(|s| {
             let (tokens, row) = &mut *s.borrow_mut();
             self.vectorizer.transform_into(text, tokens, row);
-            let mut z = vec![0.0; self.clf.n_classes];
             for &(j, v) in row.iter() {
-                let k = self.clf.n_classes;
                 let w = &self.clf.weights[j as usize * k..j as usize * k + k];
-                for c in 0..k {
-                    z[c] += v * w[c];
+                for (z, wc) in probs.iter_mut().zip(w) {
+                    *z += v * wc;
                 }
             }
-            for (zc, b) in z.iter_mut().zip(&self.clf.intercepts) {
-                *zc += b;
-            }
-            softmax_in_place(&mut z);
-            z
-        })
+        });
+        softmax_in_place(probs);
+        argmax(probs)
     }
 
     /// The most probable label's index and all probabilities.
@@ -227,6 +234,9 @@ mod tests {
         assert_eq!(p.len(), m.labels().len());
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         assert!(i < p.len());
+        let mut q = vec![9.0; 7];
+        assert_eq!(m.predict_into("We will never accept these lies and provocations!", &mut q), i);
+        assert_eq!(q, p);
     }
 
     #[test]
