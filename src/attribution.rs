@@ -424,7 +424,7 @@ fn skip_backward_adverbials(doc: &Doc, lo: usize, end: usize) -> usize {
 
 /// The maximal run of noun-phrase tokens ending just before `end`.
 fn np_run_backward(doc: &Doc, lo: usize, end: usize) -> Option<Range<usize>> {
-    if end <= lo || !matches!(doc.toks[end - 1].kind, Kind::Word) {
+    if end <= lo || !(matches!(doc.toks[end - 1].kind, Kind::Word) || doc.is_punct_in(end - 1, ")")) {
         return None;
     }
     if PRONOUNS.contains(&doc.lower(end - 1).as_str()) {
