@@ -40,7 +40,16 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 info.training.rows,
                 info.training.c
             );
-            for (c, label) in labels.iter().enumerate() {
+            if let Some(cv) = &info.training.cv {
+                println!(
+                    "cross-validation ({} {}folds): accuracy {:.4}, macro-F1 {:.4}",
+                    cv.folds,
+                    if cv.grouped { "grouped " } else { "" },
+                    cv.report.accuracy,
+                    cv.report.macro_f1
+                );
+            }
+            for (c, label) in labels.iter().enumerate().filter(|_| a.top > 0) {
                 let mut scored: Vec<(f64, &str)> = (0..vocab.len()).map(|j| (rel(j, c), vocab[j].as_str())).collect();
                 // Highest weight first; ties by name so the listing is stable.
                 scored.sort_by(|x, y| y.0.total_cmp(&x.0).then_with(|| x.1.cmp(y.1)));
