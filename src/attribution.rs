@@ -463,7 +463,7 @@ fn np_run_backward(doc: &Doc, lo: usize, end: usize) -> Option<Range<usize>> {
         // The head noun right before the verb may be any noun (`the New York
         // businessman said`, `the ad's narrator says`), and so may a noun
         // before a name (`Trump lawyer Marc Kasowitz`).
-        if (k + 1 == end || (doc.is_cap(k + 1) && k + 1 < end)) && is_plain_noun(&w) {
+        if (k + 1 == end || (k + 1 < end && (doc.is_cap(k + 1) || ROLES.contains(&doc.lower(k + 1).as_str())))) && is_plain_noun(&w) {
             i = k;
             continue;
         }
@@ -1115,7 +1115,13 @@ impl<'d, 'a> Resolver<'d, 'a> {
             return None;
         }
         let phrase = words.join(" ");
-        let head = words.last().cloned().unwrap_or_default();
+        // The head is the last word before a link word: `governor of Pennsylvania`.
+        let head = words
+            .iter()
+            .take_while(|w| !matches!(w.as_str(), "of" | "for" | "to" | "at" | "in"))
+            .last()
+            .cloned()
+            .unwrap_or_default();
         let desc_side = self.actors.side_of_description(&format!("{} {extra}", doc.span_text(r.clone()))).map(str::to_string);
         let person_head = PERSON_HEADS.contains(&head.as_str());
         // (a) The same words written just before a name elsewhere in the
@@ -1182,6 +1188,11 @@ impl<'d, 'a> Resolver<'d, 'a> {
             });
             if let Some(e) = recent {
                 return Some(Resolved { speaker: e.speaker.clone(), side: e.side.clone(), mention, person: true });
+            }
+            // A named person the article mentioned just before (`the
+            // statement from Slovak MEP Miroslav Radačovský. … the politician said`).
+            if let Some(p) = self.nearest_named_person(r.start, desc_side.as_deref()) {
+                return Some(Resolved { mention, ..p });
             }
         }
         // (d) The description itself is the speaker (`a senior US official`).
@@ -1269,6 +1280,40 @@ impl<'d, 'a> Resolver<'d, 'a> {
         cands.sort_by_key(|c| c.pos);
         let pick = cands.iter().rev().find(|e| self.fits(e, plural, want))?;
         Some(Resolved { speaker: pick.speaker.clone(), side: pick.side.clone(), mention, person: pick.person })
+    }
+
+    /// The nearest multi-word personal name (or known surname) in the three
+    /// sentences before token `t`, of the given side if any.
+    fn nearest_named_person(&mut self, t: usize, side: Option<&str>) -> Option<Resolved> {
+        let doc = self.doc;
+        let s = doc.sent_of[t];
+        let lo = doc.sents[s.saturating_sub(3)].start;
+        let mut best = None;
+        let mut k = lo;
+        while k < t {
+            if doc.is_cap(k) && !is_title_or_stop(doc, k) && !doc.lower(k).ends_with("'s") {
+                let mut e = k;
+                while e < t && ((doc.is_cap(e) && !is_title_or_stop(doc, e)) || (e > k && doc.is_abbrev_dot(e))) {
+                    e += 1;
+                }
+                let r = k..e;
+                let words = r.clone().filter(|&x| doc.toks[x].kind == Kind::Word).count();
+                if !is_shouting(doc, r.clone())
+                    && self.lookup_phrase(r.clone()).is_none_or(|a| is_person(&a.0))
+                    && (words >= 2 || self.full_name_for(k).is_some())
+                {
+                    let ctx = self.context_of(r.clone());
+                    let (c, sd, person) = self.resolve_name(r.clone(), &ctx);
+                    if person && is_person(&c) && side.is_none_or(|x| x == sd) {
+                        best = Some(Resolved { speaker: c, side: sd, mention: doc.toks[k].start..doc.toks[e - 1].end, person: true });
+                    }
+                }
+                k = e.max(k + 1);
+            } else {
+                k += 1;
+            }
+        }
+        best
     }
 
     /// Whether an earlier speaker can be what a pronoun refers to.
@@ -1427,8 +1472,22 @@ fn is_person(name: &str) -> bool {
     let words: Vec<&str> = name.split_whitespace().collect();
     words.len() >= 2
         && words.iter().all(|w| w.starts_with(|c: char| c.is_uppercase()))
-        && !words.iter().any(|w| ORG_HEADS.contains(&w.to_lowercase().as_str()) || ROLES.contains(&w.to_lowercase().as_str()))
+        && !words.iter().any(|w| {
+            let w = w.to_lowercase();
+            ORG_HEADS.contains(&w.as_str()) || ROLES.contains(&w.as_str()) || ORG_NAME_WORDS.contains(&w.as_str())
+        })
 }
+
+/// Words that make a capitalised name an organisation, not a person
+/// (`Financial Times`, `Piers Morgan Uncensored`, `Brookings Institute`).
+static ORG_NAME_WORDS: &[&str] = &[
+    "times", "post", "news", "journal", "telegraph", "guardian", "herald", "tribune", "gazette", "street", "press",
+    "institute", "university", "college", "party", "company", "corp", "inc", "bank", "fund", "club", "foundation",
+    "group", "network", "channel", "tv", "radio", "center", "centre", "force", "navy", "command", "court",
+    "senate", "congress", "assembly", "federation", "republic", "organization", "organisation", "uncensored",
+    "show", "magazine", "review", "daily", "weekly", "airlines", "industries", "association", "coalition",
+    "brigade", "battalion", "regiment", "division", "fleet", "task", "bureau", "watch", "international",
+];
 
 // ---------------------------------------------------------------------------
 // Word lists. Sorted where binary-searched.
@@ -1588,7 +1647,11 @@ static ORG_HEADS: &[&str] = &[
 static PERSON_HEADS: &[&str] = &[
     "leader", "president", "minister", "spokesman", "spokeswoman", "spokesperson", "secretary", "chief", "head",
     "envoy", "ambassador", "diplomat", "adviser", "advisor", "aide", "commander", "general", "chancellor",
-    "premier",
+    "premier", "colonel", "politician", "lawmaker", "senator", "congressman", "congresswoman", "officer", "mayor",
+    "governor", "analyst", "expert", "professor", "economist", "journalist", "reporter", "writer", "author",
+    "briton", "veteran", "star", "player", "footballer", "director", "chairman", "chairwoman", "lawyer",
+    "attorney", "judge", "prosecutor", "mep", "mp", "host", "presenter", "businessman", "billionaire", "tycoon",
+    "candidate", "nominee", "historian", "researcher", "commentator", "columnist", "general", "admiral",
 ];
 
 /// First names that tell a speaker's gender (for `he`/`she`); a short,
