@@ -96,18 +96,17 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Parses and checks a model file's bytes.
-pub fn decode(bytes: &[u8]) -> anyhow::Result<(ModelInfo, FittedParts)> {
-    if bytes.len() < HEADER_LEN {
-        if bytes.len() >= 8 && &bytes[..8] != MAGIC {
-            bail!("not a stance model file (it does not start with \"STANCEMD\")");
-        }
-        bail!("the file is truncated: {} bytes, shorter than the {HEADER_LEN}-byte header", bytes.len());
-    }
-    if &bytes[..8] != MAGIC {
+/// Checks the fixed header against the file's total length, before the rest
+/// is read: a file that is not a model, from a newer version, or shorter or
+/// longer than its header declares is refused without reading it whole.
+pub fn check_header(header: &[u8], file_len: u64) -> anyhow::Result<()> {
+    if header.len() >= 8 && &header[..8] != MAGIC {
         bail!("not a stance model file (it does not start with \"STANCEMD\")");
     }
-    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if header.len() < HEADER_LEN || file_len < HEADER_LEN as u64 {
+        bail!("the file is truncated: {file_len} bytes, shorter than the {HEADER_LEN}-byte header");
+    }
+    let version = u32::from_le_bytes(header[8..12].try_into().expect("4 bytes"));
     if version > FORMAT_VERSION {
         bail!(
             "the model uses format version {version}, newer than this build of stance reads (up to {FORMAT_VERSION}); \
@@ -117,14 +116,25 @@ pub fn decode(bytes: &[u8]) -> anyhow::Result<(ModelInfo, FittedParts)> {
     if version == 0 {
         bail!("invalid model format version 0");
     }
-    let declared = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
-    let actual = (bytes.len() - HEADER_LEN) as u64;
+    let declared = u64::from_le_bytes(header[12..20].try_into().expect("8 bytes"));
+    let actual = file_len - HEADER_LEN as u64;
     if declared > actual {
         bail!("the file is truncated: its header declares a {declared}-byte payload but only {actual} bytes follow");
     }
     if declared < actual {
         bail!("the file has {} unexpected bytes after its {declared}-byte payload", actual - declared);
     }
+    Ok(())
+}
+
+/// The length of the fixed header, for readers that check it first.
+pub const fn header_len() -> usize {
+    HEADER_LEN
+}
+
+/// Parses and checks a model file's bytes.
+pub fn decode(bytes: &[u8]) -> anyhow::Result<(ModelInfo, FittedParts)> {
+    check_header(&bytes[..bytes.len().min(HEADER_LEN)], bytes.len() as u64)?;
     let payload = &bytes[HEADER_LEN..];
     let digest = Sha256::digest(payload);
     if digest.as_slice() != &bytes[20..52] {

@@ -104,9 +104,22 @@ impl Model {
     }
 
     /// Reads and checks a model file.
+    ///
+    /// The fixed header is checked against the file's length first, so a
+    /// large file that is not a model (or claims another size) is refused
+    /// without being read into memory.
     pub fn load(path: &Path) -> anyhow::Result<Model> {
-        let bytes = std::fs::read(path).with_context(|| format!("reading model {}", path.display()))?;
-        Model::from_bytes(&bytes).with_context(|| format!("loading model {}", path.display()))
+        use std::io::Read;
+        let ctx = || format!("loading model {}", path.display());
+        let mut f = std::fs::File::open(path).with_context(|| format!("opening model {}", path.display()))?;
+        let len = f.metadata().with_context(ctx)?.len();
+        let mut header = Vec::with_capacity(file::header_len());
+        (&mut f).take(file::header_len() as u64).read_to_end(&mut header).with_context(ctx)?;
+        file::check_header(&header, len).with_context(ctx)?;
+        let mut bytes = header;
+        bytes.reserve_exact((len as usize).saturating_sub(bytes.len()));
+        f.read_to_end(&mut bytes).with_context(ctx)?;
+        Model::from_bytes(&bytes).with_context(ctx)
     }
 
     /// Parses a model from the bytes of a model file.
