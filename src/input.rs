@@ -2,9 +2,11 @@
 //! JSONL and CSV, turned into [`Article`]s one at a time.
 //!
 //! Memory stays flat whatever the input size: folders are walked lazily,
-//! JSONL is read line by line and CSV record by record, so only the article
-//! being read is held. (A plain-text or HTML file *is* one article, so it is
-//! read whole; a 200 MB single-line file is fine.)
+//! JSONL is read line by line and CSV record by record. A plain-text or HTML
+//! file *is* one article, so it is read whole (a 200 MB single-line file is
+//! fine); such files are opened a bounded window at a time (64 files or
+//! 32 MB) in parallel, so that HTML parsing keeps up with parallel scoring,
+//! and handed out in input order.
 //!
 //! What becomes of bad input, so that callers can count and report it:
 //!
@@ -30,6 +32,7 @@ use anyhow::{bail, Context, Result};
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// How many leading bytes are looked at to sniff a format or spot binary data.
@@ -148,7 +151,7 @@ pub fn articles(args: &InputArgs) -> Result<Articles> {
         roots,
         walker: None,
         current: None,
-        ready: VecDeque::new(),
+        pending: VecDeque::new(),
         seen: HashSet::new(),
     };
     // Explicitly named tables are checked now so that a missing text column
@@ -239,15 +242,32 @@ trait RowSource: Send {
     fn next_row(&mut self) -> Option<Item>;
 }
 
+/// Files opened together in parallel (read, decoded, HTML parsed) ahead of
+/// the consumer: at most this many…
+const LOOKAHEAD_FILES: usize = 64;
+/// …and no more bytes than this (a larger file is opened on its own), so
+/// memory stays bounded whatever the folder holds.
+const LOOKAHEAD_BYTES: u64 = 32 << 20;
+
 /// The lazy article iterator returned by [`articles`].
+///
+/// Whole files (text, HTML) are opened a small window at a time, in parallel
+/// on the current rayon pool, and handed out in input order, so HTML parsing
+/// does not hold back a parallel consumer and the output stays deterministic.
 pub struct Articles {
     cols: Columns,
     format: Option<InputFormat>,
     roots: VecDeque<Root>,
     walker: Option<Box<dyn Iterator<Item = walkdir::Result<walkdir::DirEntry>> + Send>>,
     current: Option<Box<dyn RowSource>>,
-    ready: VecDeque<Item>,
+    pending: VecDeque<Opened>,
     seen: HashSet<String>,
+}
+
+/// A source gathered for the next window, or something already known.
+enum Next {
+    Open { src: Source, in_folder: bool },
+    Known(Opened),
 }
 
 impl Iterator for Articles {
@@ -269,9 +289,6 @@ impl Articles {
     /// The next item before duplicate ids are resolved.
     fn next_raw(&mut self) -> Option<Item> {
         loop {
-            if let Some(item) = self.ready.pop_front() {
-                return Some(item);
-            }
             if let Some(rows) = self.current.as_mut() {
                 match rows.next_row() {
                     Some(item) => return Some(item),
@@ -281,14 +298,34 @@ impl Articles {
                     }
                 }
             }
+            match self.pending.pop_front() {
+                Some(Opened::Done(item)) => return Some(item),
+                Some(Opened::Rows(r)) => self.current = Some(r),
+                Some(Opened::MissingColumn { name, message }) => {
+                    return Some(Item::Skipped { doc: name, reason: message })
+                }
+                None => {
+                    if !self.fill() {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gathers the next window of sources and opens them in parallel, in
+    /// order. Returns false when there is nothing left.
+    fn fill(&mut self) -> bool {
+        let mut window: Vec<Next> = Vec::new();
+        let mut bytes = 0u64;
+        while window.len() < LOOKAHEAD_FILES && (window.is_empty() || bytes < LOOKAHEAD_BYTES) {
             if let Some(walker) = self.walker.as_mut() {
                 match walker.next() {
                     Some(Ok(entry)) => {
                         if entry.file_type().is_file() && wanted_in_folder(entry.path()) {
-                            let path = entry.into_path();
-                            self.open(Source::File(path), true);
+                            bytes += entry.metadata().map(|m| m.len()).unwrap_or(0);
+                            window.push(Next::Open { src: Source::File(entry.into_path()), in_folder: true });
                         }
-                        continue;
                     }
                     Some(Err(e)) => {
                         let doc = e.path().map_or_else(|| "(folder walk)".to_string(), |p| p.display().to_string());
@@ -296,16 +333,15 @@ impl Articles {
                             Some(io) => format!("cannot read: {io}"),
                             None => e.to_string(),
                         };
-                        return Some(Item::Skipped { doc, reason });
+                        window.push(Next::Known(Opened::Done(Item::Skipped { doc, reason })));
                     }
-                    None => {
-                        self.walker = None;
-                        continue;
-                    }
+                    None => self.walker = None,
                 }
+                continue;
             }
-            match self.roots.pop_front()? {
-                Root::Dir(d) => {
+            match self.roots.pop_front() {
+                None => break,
+                Some(Root::Dir(d)) => {
                     let walker = walkdir::WalkDir::new(d)
                         .follow_links(true)
                         .sort_by_file_name()
@@ -313,33 +349,27 @@ impl Articles {
                         .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
                     self.walker = Some(Box::new(walker));
                 }
-                Root::File(p) => self.open(Source::File(p), false),
-                Root::Stdin => self.open(Source::Stdin, false),
-                Root::Opened(o) => self.take(o),
+                Some(Root::File(p)) => {
+                    bytes += std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+                    window.push(Next::Open { src: Source::File(p), in_folder: false });
+                }
+                Some(Root::Stdin) => window.push(Next::Open { src: Source::Stdin, in_folder: false }),
+                Some(Root::Opened(o)) => window.push(Next::Known(o)),
             }
         }
-    }
-
-    /// Opens one source and queues what it gives.
-    fn open(&mut self, src: Source, in_folder: bool) {
-        let name = src.name();
-        match open_source(src, self.format, &self.cols) {
-            Ok(Opened::MissingColumn { name, message }) if in_folder => {
-                self.ready.push_back(Item::Skipped { doc: name, reason: message });
-            }
-            Ok(o) => self.take(o),
-            Err(e) => self.ready.push_back(Item::Skipped { doc: name, reason: format!("{e:#}") }),
+        if window.is_empty() {
+            return false;
         }
-    }
-
-    fn take(&mut self, o: Opened) {
-        match o {
-            Opened::Done(item) => self.ready.push_back(item),
-            Opened::Rows(r) => self.current = Some(r),
-            Opened::MissingColumn { name, message } => {
-                self.ready.push_back(Item::Skipped { doc: name, reason: message })
-            }
-        }
+        let (format, cols) = (self.format, &self.cols);
+        let opened: Vec<Opened> = window
+            .into_par_iter()
+            .map(|next| match next {
+                Next::Known(o) => o,
+                Next::Open { src, in_folder } => open_one(src, in_folder, format, cols),
+            })
+            .collect();
+        self.pending.extend(opened);
+        true
     }
 
     /// Gives a repeated doc id a deterministic suffix (`#2`, `#3`, …) and a warning.
@@ -357,6 +387,19 @@ impl Articles {
             }
             n += 1;
         }
+    }
+}
+
+/// Opens one source; a read error or (in a folder) a table without the text
+/// column becomes a skip.
+fn open_one(src: Source, in_folder: bool, format: Option<InputFormat>, cols: &Columns) -> Opened {
+    let name = src.name();
+    match open_source(src, format, cols) {
+        Ok(Opened::MissingColumn { name, message }) if in_folder => {
+            Opened::Done(Item::Skipped { doc: name, reason: message })
+        }
+        Ok(o) => o,
+        Err(e) => Opened::Done(Item::Skipped { doc: name, reason: format!("{e:#}") }),
     }
 }
 
@@ -1012,10 +1055,33 @@ mod tests {
         fs::write(&a, "first").unwrap();
         fs::write(&b, "second").unwrap();
         let mut it = articles(&InputArgs::new(vec![a.clone(), b.clone()])).unwrap();
+        fs::write(&b, "changed after opening").unwrap();
         assert_eq!(article(&it.next().unwrap()).text, "first");
-        fs::write(&b, "changed after the start").unwrap();
-        assert_eq!(article(&it.next().unwrap()).text, "changed after the start");
+        assert_eq!(article(&it.next().unwrap()).text, "changed after opening");
         assert!(it.next().is_none());
+    }
+
+    #[test]
+    fn order_is_kept_across_parallel_windows() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..(3 * LOOKAHEAD_FILES + 5) {
+            let ext = ["txt", "html", "jsonl"][i % 3];
+            let body = match ext {
+                "html" => format!("<p>article {i:04}</p>"),
+                "jsonl" => format!("{{\"text\":\"article {i:04}\"}}\n{{\"text\":\"article {i:04} row 2\"}}"),
+                _ => format!("article {i:04}"),
+            };
+            fs::write(dir.path().join(format!("{i:04}.{ext}")), body).unwrap();
+        }
+        let texts: Vec<String> = read_all(&[dir.path()]).iter().map(|i| article(i).text.clone()).collect();
+        let mut expected = Vec::new();
+        for i in 0..(3 * LOOKAHEAD_FILES + 5) {
+            expected.push(format!("article {i:04}"));
+            if i % 3 == 2 {
+                expected.push(format!("article {i:04} row 2"));
+            }
+        }
+        assert_eq!(texts, expected);
     }
 
     #[test]
