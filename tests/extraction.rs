@@ -210,3 +210,38 @@ fn actor_file_bad_header_and_short_row_name_the_file() {
     let e = format!("{:#}", Actors::from_csv(&dir.path().join("missing.csv")).unwrap_err());
     assert!(e.contains("missing.csv"), "{e}");
 }
+
+#[test]
+fn scare_quotes_without_a_speaker_are_dropped() {
+    let t = "The so-called \"special operation\" dragged on.\nSergey Lavrov accused Kyiv of \"provocations.\"\n";
+    let qs = quotes(t);
+    assert_eq!(qs.len(), 1, "{qs:#?}");
+    assert_eq!(qs[0].speaker.as_deref(), Some("Sergey Lavrov"));
+}
+
+#[test]
+fn headline_quote_repeated_in_the_body_takes_its_speaker() {
+    let t = "Lavrov warns of 'a very dangerous escalation ahead'\n\n\
+             \"We see a very dangerous escalation ahead,\" Sergey Lavrov said on Monday.\n";
+    let qs = quotes(t);
+    assert!(qs.len() >= 2, "{qs:#?}");
+    assert!(qs.iter().all(|q| q.speaker.as_deref() == Some("Sergey Lavrov")), "{qs:#?}");
+}
+
+#[test]
+fn dash_attribution() {
+    let t = "\u{201c}The prices keep rising.\u{201d} \u{2015} Anna Kowalczyk\n";
+    assert_eq!(who(t, "The prices").0, "Anna Kowalczyk");
+}
+
+#[test]
+fn offsets_are_code_points_into_the_text() {
+    let t = "Préambule – «\u{a0}x\u{a0}» \u{201c}Nous refusons,\u{201d} Sergey Lavrov said.\n";
+    let qs = quotes(t);
+    let q = qs.iter().find(|q| q.text.starts_with("Nous")).expect("quote found");
+    let chars: Vec<char> = t.chars().collect();
+    let slice: String = chars[q.start..q.end].iter().collect();
+    assert_eq!(slice, q.text);
+    let m: String = chars[q.mention_start.unwrap()..q.mention_end.unwrap()].iter().collect();
+    assert_eq!(m, "Sergey Lavrov");
+}
