@@ -86,7 +86,13 @@ fn pct(share: f64) -> String {
 
 /// Stacked horizontal bars, one per group.
 fn bars(table: &Table, title: &str) -> String {
-    let shown = &table.groups[..table.groups.len().min(MAX_BARS)];
+    // The groups with most quotes, kept in the table's order (by quotes, or
+    // by speaker then month).
+    let mut pick: Vec<usize> = (0..table.groups.len()).collect();
+    pick.sort_by(|&a, &b| table.groups[b].quotes.cmp(&table.groups[a].quotes).then(a.cmp(&b)));
+    pick.truncate(MAX_BARS);
+    pick.sort_unstable();
+    let shown: Vec<&crate::tables::Group> = pick.iter().map(|&i| &table.groups[i]).collect();
     let (label_w, bar_w, row_h, top) = (260u32, 560u32, 26u32, 100u32);
     let width = label_w + bar_w + 110;
     let height = top + row_h * shown.len().max(1) as u32 + 50;
