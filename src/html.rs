@@ -367,6 +367,9 @@ impl TextBuilder {
 
     fn push_text(&mut self, t: &str, pre: bool) {
         if pre {
+            // Preformatted text keeps its whitespace, except before the
+            // first visible character of the page.
+            let t = if self.text.is_empty() { t.trim_start() } else { t };
             if !t.is_empty() {
                 self.flush_pending();
                 self.text.push_str(t);
@@ -386,7 +389,9 @@ impl TextBuilder {
         }
     }
 
-    fn finish(self) -> String {
+    /// The text, without trailing whitespace (a `<pre>` may end with some).
+    fn finish(mut self) -> String {
+        self.text.truncate(self.text.trim_end().len());
         self.text
     }
 }

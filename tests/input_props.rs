@@ -149,3 +149,36 @@ proptest! {
         }
     }
 }
+
+/// HTML-ish strings: tags, entities, quote marks and text in any order.
+fn html_soup() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "<p>", "</p>", "<div class=\"x\">", "</div>", "<script>", "</script>", "<style>", "<br>", "<br/>", "&amp;",
+        "&#8220;", "&#x;", "&", "<", ">", "\"", "\u{201C}", "word ", "é", "<nav>", "</nav>", "<pre>", "</pre>", "<!--",
+        "-->", "<title>", "</title>", "<meta name=\"date\" content=\"2024\">", "\n", "<b", "</", "<!doctype html>",
+    ]);
+    prop::collection::vec(pieces, 0..200).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Both paths (the parser, and the tag stripper used for hostile
+    /// nesting) never panic, are deterministic and collapse blank lines.
+    #[test]
+    fn html_extraction_never_panics_on_soup(soup in html_soup(), deep in any::<bool>()) {
+        let html = if deep {
+            "<div>".repeat(stance::html::MAX_DEPTH + 1) + &soup
+        } else {
+            soup
+        };
+        let a = stance::html::extract(&html);
+        let b = stance::html::extract(&html);
+        prop_assert_eq!(&a, &b);
+        if !html.contains("<pre>") {
+            prop_assert!(!a.text.contains("\n\n\n"), "{:?}", a.text);
+        }
+        prop_assert_eq!(a.text.trim(), a.text.as_str());
+        prop_assert_eq!(deep, !a.warnings.is_empty());
+    }
+}
