@@ -14,7 +14,7 @@
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -94,7 +94,15 @@ struct Acc {
     parts: u64,
     counts: Vec<u64>,
     psum: Vec<i64>,
-    docs: BTreeSet<String>,
+    /// 64-bit hashes of the documents, not their names: a table over millions
+    /// of rows stays small, and a chance collision among even 10^8 documents
+    /// has a probability under 10^-3.
+    docs: HashSet<u64>,
+}
+
+/// FNV-1a: fixed across runs, so counts never depend on a random seed.
+fn doc_hash(doc: &str) -> u64 {
+    doc.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
 }
 
 /// Accumulated tables over any number of score files.
@@ -176,9 +184,7 @@ impl Tables {
         let n = labels.len();
         let acc = self.groups.entry(key).or_insert_with(|| Acc { counts: vec![0; n], psum: vec![0; n], ..Acc::default() });
         acc.parts += 1;
-        if !acc.docs.contains(&row.doc) {
-            acc.docs.insert(row.doc.clone());
-        }
+        acc.docs.insert(doc_hash(&row.doc));
         if row.part == 1 {
             acc.quotes += 1;
             if let Some(i) = labels.iter().position(|l| *l == row.label) {

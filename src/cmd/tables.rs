@@ -57,7 +57,12 @@ pub fn run(args: Args) -> Result<u8> {
         Some(p) => stance::atomic::write_all(p, &bytes).with_context(|| format!("writing {}", p.display()))?,
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(&bytes).and_then(|_| out.flush()).context("writing to standard output")?;
+            if let Err(e) = out.write_all(&bytes).and_then(|_| out.flush()) {
+                // A reader that stops early (`| head`) is not an error.
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(anyhow::Error::new(e).context("writing to standard output"));
+                }
+            }
         }
     }
     if let Some(p) = &args.chart {
