@@ -1114,7 +1114,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
         if words.is_empty() {
             return None;
         }
-        let phrase = words.join(" ");
+        let phrase = words.iter().map(|w| w.trim_end_matches("'s")).collect::<Vec<_>>().join(" ");
         // The head is the last word before a link word: `governor of Pennsylvania`.
         let head = words
             .iter()
@@ -1129,7 +1129,10 @@ impl<'d, 'a> Resolver<'d, 'a> {
         if words.iter().any(|w| ROLE_HEADS.contains(&w.as_str())) {
             for n in self.names.clone() {
                 let lo = n.start.saturating_sub(words.len() + 2);
-                let ctx: Vec<String> = (lo..n.start).filter(|&k| doc.toks[k].kind == Kind::Word).map(|k| doc.lower(k)).collect();
+                let ctx: Vec<String> = (lo..n.start)
+                    .filter(|&k| doc.toks[k].kind == Kind::Word)
+                    .map(|k| doc.lower(k).trim_end_matches("'s").to_string())
+                    .collect();
                 let ctx = ctx.join(" ");
                 if ctx.ends_with(&phrase) || (words.len() >= 2 && ctx.contains(&phrase)) {
                     let nr = name_part(doc, n.clone()).unwrap_or(n.clone());
@@ -1171,6 +1174,47 @@ impl<'d, 'a> Resolver<'d, 'a> {
         }
         // (c) `the US leader`, `the official`: the most recent person speaker
         // (of the side the description names, if it names one).
+        // (b3) `the channel said`, `the report said`: the outlet the article
+        // named with that word (`the DeepState Telegram channel`, `a report
+        // by TASS`), most recent first.
+        if definite && MEDIA_HEADS.contains(&head.as_str()) {
+            let mut k = r.start;
+            while k > 0 {
+                k -= 1;
+                if doc.lower(k) != head {
+                    continue;
+                }
+                // `DeepState Telegram channel`, `Reuters report`
+                let mut b = k;
+                while b > 0 && doc.is_cap(b - 1) && !CAP_STOP.contains(&doc.lower(b - 1).as_str()) {
+                    b -= 1;
+                }
+                let name = if b < k {
+                    Some(b..k)
+                } else if k + 2 < r.start && matches!(doc.lower(k + 1).as_str(), "by" | "from" | "of") {
+                    np_run_forward(doc, k + 2, r.start).filter(|n| doc.has_name(n.clone()))
+                } else {
+                    None
+                };
+                if let Some(n) = name {
+                    let mut n = n;
+                    while n.len() > 1 && DETERMINERS.contains(&doc.lower(n.start).as_str()) {
+                        n.start += 1;
+                    }
+                    let found = self.lookup_phrase(n.clone());
+                    let (speaker, side) = match found {
+                        Some(f) => f,
+                        None => {
+                            let sp = doc.span_text(n.clone()).to_string();
+                            let side = side_of_speaker_description(self.actors, &format!("{sp} {head}"))
+                                .unwrap_or_else(|| UNKNOWN_SIDE.to_string());
+                            (sp, side)
+                        }
+                    };
+                    return Some(Resolved { speaker, side, mention, person: false });
+                }
+            }
+        }
         // (b2) `a Pentagon spokesman`, `U.K. Foreign Office officials`: the
         // institution they speak for.
         if SPOKES_HEADS.contains(&head.as_str()) && !definite {
@@ -1358,6 +1402,12 @@ fn side_of_speaker_description(actors: &Actors, description: &str) -> Option<Str
     actors.side_of_description(description).map(str::to_string)
 }
 
+/// Heads of descriptions of a news outlet or publication.
+static MEDIA_HEADS: &[&str] = &[
+    "channel", "outlet", "newspaper", "paper", "agency", "report", "website", "site", "broadcaster", "network",
+    "magazine", "daily", "tabloid", "publication", "blog", "station",
+];
+
 /// Heads of descriptions of someone speaking for an institution.
 static SPOKES_HEADS: &[&str] = &["spokesman", "spokeswoman", "spokesperson", "representative", "official", "officials", "source", "sources"];
 
@@ -1500,24 +1550,24 @@ static VERBS: &[&str] = &[
     "argues", "arguing", "ask", "asked", "asking", "asks", "assert", "asserted", "asserting", "asserts",
     "believed", "believes", "blasted", "blasts", "boasted", "boasts", "branded", "brands", "call", "called",
     "calling", "cautioned", "cautioning", "cautions", "charged", "chimed", "claim", "claimed", "claiming",
-    "commented", "commenting", "complained", "complaining", "complains", "conceded", "concedes", "concluded",
-    "concludes", "confirmed", "confirming", "confirms", "contended", "contends", "continued", "continues",
-    "countered", "cried", "criticised", "criticises", "criticising", "criticized", "criticizes",
+    "clarified", "commented", "commenting", "complained", "complaining", "complains", "conceded", "concedes",
+    "concluded", "concludes", "confirmed", "confirming", "confirms", "contended", "contends", "continued",
+    "continues", "countered", "cried", "criticised", "criticises", "criticising", "criticized", "criticizes",
     "criticizing", "declare", "declared", "declares", "declaring", "demanded", "demanding", "denied",
-    "denies", "denying", "described", "describes", "describing", "dubbed", "dubs", "emailed", "emphasised",
-    "emphasises", "emphasising", "emphasized", "emphasizes", "emphasizing", "estimated", "exclaimed",
-    "explained", "explaining", "explains", "hinted", "insisted", "insisting", "insists", "intimated", "joked",
-    "jokes", "labeled", "labelled", "lamented", "lashed", "maintained", "maintains", "mocked", "mused",
-    "noted", "noting", "observed", "observes", "opined", "pleaded", "pledged", "pointed", "posited", "posted",
-    "predicted", "predicts", "proclaimed", "proclaims", "promised", "protested", "quipped", "railed",
-    "recalled", "recalling", "recalls", "recounted", "recounts", "reiterated", "reiterates", "remarked",
-    "repeated", "replied", "replies", "replying", "reported", "responded", "responding", "responds",
-    "retorted", "said", "say", "saying", "says", "scoffed", "shouted", "shouts", "slammed", "slams",
-    "snapped", "sneered", "stated", "stating", "stressed", "stresses", "stressing", "suggested", "suggesting",
-    "suggests", "tell", "telling", "tells", "testified", "texted", "thinks", "threatened", "threatens",
-    "thundered", "told", "touted", "tweeted", "tweeting", "underlined", "urged", "urges", "urging", "vowed",
-    "vows", "warned", "warning", "warns", "whispered", "wondered", "wonders", "writes", "writing", "wrote",
-    "yelled",
+    "denies", "denying", "described", "describes", "describing", "disclosed", "dubbed", "dubs", "echoed",
+    "emailed", "emphasised", "emphasises", "emphasising", "emphasized", "emphasizes", "emphasizing",
+    "estimated", "exclaimed", "explained", "explaining", "explains", "highlighted", "hinted", "insisted",
+    "insisting", "insists", "intimated", "joked", "jokes", "labeled", "labelled", "lamented", "lashed",
+    "maintained", "maintains", "mocked", "mused", "noted", "noting", "observed", "observes", "opined",
+    "pleaded", "pledged", "pointed", "posited", "posted", "predicted", "predicts", "proclaimed", "proclaims",
+    "promised", "protested", "quipped", "railed", "recalled", "recalling", "recalls", "recounted", "recounts",
+    "reiterated", "reiterates", "remarked", "repeated", "replied", "replies", "replying", "reported",
+    "responded", "responding", "responds", "retorted", "revealed", "revealing", "reveals", "said", "say",
+    "saying", "says", "scoffed", "shouted", "shouts", "slammed", "slams", "snapped", "sneered", "stated",
+    "stating", "stressed", "stresses", "stressing", "suggested", "suggesting", "suggests", "tell", "telling",
+    "tells", "testified", "texted", "thinks", "threatened", "threatens", "thundered", "told", "touted",
+    "tweeted", "tweeting", "underlined", "urged", "urges", "urging", "vowed", "vows", "warned", "warning",
+    "warns", "whispered", "wondered", "wonders", "writes", "writing", "wrote", "yelled",
 ];
 
 /// Words that never start or continue a name even when capitalised
@@ -1531,6 +1581,10 @@ static CAP_STOP: &[&str] = &[
     "these", "this", "those", "thursday", "to", "today", "tuesday", "wednesday", "what", "when", "where",
     "whether", "which", "while", "who", "why", "with", "yesterday", "yet", "according", "other", "both", "many",
     "some", "such", "one", "two", "three", "not", "no", "all", "his", "her", "their", "our", "my", "your",
+    "nevertheless", "nonetheless", "furthermore", "additionally", "indeed", "thus", "therefore", "finally",
+    "overall", "notably", "importantly", "ultimately", "crucially", "otherwise", "similarly", "likewise",
+    "specifically", "unfortunately", "fortunately", "besides", "here", "now", "again", "already", "just",
+    "every", "each", "most", "more", "several", "any", "we", "you", "they", "he", "she", "i", "its", "is",
 ];
 
 /// Common words that never head a speaker phrase.
