@@ -184,6 +184,13 @@ impl RowWriter {
     }
 }
 
+/// The CSV column names a row would have, for [`RowWriter::set_columns`].
+pub fn column_names<T: Serialize + ?Sized>(row: &T) -> Result<Vec<String>> {
+    let mut cells = Vec::new();
+    row.serialize(RowSerializer { cells: &mut cells }).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(cells.into_iter().map(|c| c.name).collect())
+}
+
 fn same_names(cols: &[String], cells: &[Cell]) -> bool {
     cols.len() == cells.len() && cols.iter().zip(cells).all(|(a, b)| *a == b.name)
 }
@@ -612,6 +619,11 @@ mod tests {
         w.write_row(&row("a")).unwrap();
         let e = w.write_row(&Other { x: 1 }).unwrap_err().to_string();
         assert!(e.contains("row 2 has the columns [x]"), "{e}");
+    }
+
+    #[test]
+    fn column_names_follow_the_serialized_row() {
+        assert_eq!(column_names(&row("x")).unwrap(), ["doc", "start", "text", "score", "speaker", "p_neutral", "tags"]);
     }
 
     #[test]

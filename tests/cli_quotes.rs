@@ -155,7 +155,7 @@ fn skipped_inputs_are_named_on_stderr_and_exit_1() {
 fn a_missing_text_column_exits_2_listing_the_columns() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("rows.csv");
-    fs::write(&p, "id,body,date\n1,\"\"\"No,\"\" he said.\",2024-01-01\n").unwrap();
+    fs::write(&p, "id,body,date\n1,\"\"\"We will not accept this,\"\" Kremlin spokesman Dmitry Peskov said.\",2024-01-01\n").unwrap();
     let o = run(&["quotes", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
@@ -282,4 +282,13 @@ fn thread_count_does_not_change_the_output() {
     assert!(rows.len() >= 150);
     assert_eq!(rows[0]["doc"], "a0");
     assert_eq!(rows.last().unwrap()["doc"], "a149");
+}
+
+#[test]
+fn no_quotes_still_gives_a_csv_header() {
+    let o = run_stdin(&["quotes", "-"], b"An article without any quotation at all.");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.starts_with("doc,quote,part,parts,start,end,text,"), "{out}");
 }

@@ -55,6 +55,17 @@ struct Row<'a> {
     url: Option<&'a str>,
 }
 
+/// The CSV columns of a [`Row`], from a placeholder row run through the same
+/// serializer (`None` if `Quote` ever gains a field the placeholder lacks;
+/// a unit test catches that).
+fn header() -> Option<Vec<String>> {
+    let quote: Quote =
+        serde_json::from_value(serde_json::json!({"quote": 1, "part": 1, "parts": 1, "start": 0, "end": 0, "text": ""}))
+            .ok()?;
+    let row = Row { doc: "", quote: &quote, title: None, date: None, outlet: None, url: None };
+    stance::output::column_names(&row).ok()
+}
+
 /// Loads the actor dictionary the flags name.
 pub fn load_actors(replace: Option<&PathBuf>, add: &[PathBuf]) -> Result<Actors> {
     let mut actors = match replace {
@@ -80,6 +91,10 @@ pub fn run(args: Args) -> Result<u8> {
     let actors = load_actors(args.actors.as_ref(), &args.add_actors)?;
     let items = articles(&args.input)?;
     let mut out = RowWriter::from_args(&args.output)?;
+    if let Some(cols) = header() {
+        // So that a run that finds no quotes still writes a CSV header.
+        out.set_columns(&cols.iter().map(String::as_str).collect::<Vec<_>>());
+    }
     let mut counts = Counts::default();
     match write_all(items, &actors, &mut out, &mut counts).and_then(|()| out.finish()) {
         Ok(()) => {}
@@ -158,4 +173,16 @@ fn write_article(a: &Article, quotes: &[Quote], out: &mut RowWriter) -> Result<(
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_header_is_known_before_any_quote() {
+        let cols = super::header().expect("a placeholder Quote deserializes; add new required fields to header()");
+        assert_eq!(cols[0], "doc");
+        for c in ["start", "end", "text", "speaker", "side", "title", "date"] {
+            assert!(cols.iter().any(|x| x == c), "{c} in {cols:?}");
+        }
+    }
 }
