@@ -131,6 +131,20 @@ fn ascii_hash(w: &[u8]) -> u64 {
     h
 }
 
+/// Byte classes for the word scan, one load per byte: 0 separates words,
+/// 1 is an ASCII letter or digit, 2 a byte of a non-ASCII char (which may be
+/// a letter).
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c >= 0x80 { 2 } else if c.is_ascii_alphanumeric() { 1 } else { 0 };
+        b += 1;
+    }
+    t
+};
+
 /// Whether a word (by length and [`ascii_hash`]) is a stop word. Every stop
 /// word has four to six letters, which spares most words the search.
 #[inline]
@@ -161,11 +175,12 @@ fn for_each_feature(text: &str, names: bool, mut f: impl FnMut(u64)) {
         // A run of ASCII letters and digits, or of any bytes that may be part
         // of a non-ASCII letter.
         let start = i;
-        let mut ascii = true;
-        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80) {
-            ascii &= bytes[i] < 0x80;
+        let mut class = 0u8;
+        while i < bytes.len() && CLASS[bytes[i] as usize] != 0 {
+            class |= CLASS[bytes[i] as usize];
             i += 1;
         }
+        let ascii = class & 2 == 0;
         if i == start {
             i += 1;
             continue;
