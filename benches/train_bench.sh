@@ -84,6 +84,10 @@ print("built-in model's own " + open(f"{d}/builtin_cv.txt").read().strip())
 print(f"speed-up (whole process vs whole process): {sw/ow:.1f}x;  vs sklearn fit only: {sk['train_s']/ow:.1f}x;  memory ratio: {srss/orss:.1f}x lower")
 PY
 
+$BIN predict "$TEST" --model "$TMP/ours.model" -o "$TMP/ours_pred.csv" 2>/dev/null
+python3 benches/paired_bootstrap.py "$TMP/train.csv" "$TEST" "$TMP/ours_pred.csv" \
+    --ngram-max $NGRAM --min-df $MINDF --tfidf --C "$C"
+
 if [ "$SWEEP" = 1 ]; then
     echo
     echo "training-size sweep (generated text, --folds 0, same settings):"
