@@ -1277,6 +1277,14 @@ impl<'d, 'a> Resolver<'d, 'a> {
                 }
                 let r = doc.sents[s - back].clone();
                 let hi = if back == 0 { t } else { r.end };
+                if back == 0 {
+                    // In the pronoun's own sentence the nearest named person
+                    // wins (`while Reznikov affirmed … what he called`).
+                    if let Some(p) = self.nearest_named_person_in(r.start, t, None) {
+                        cands.push(Event { pos: p.mention.start, speaker: p.speaker, side: p.side, person: true });
+                        continue;
+                    }
+                }
                 if let Some(np) = sentence_subject(doc, r.start, hi) {
                     if let Some(nr) = name_part(doc, np.toks.clone()) {
                         if is_shouting(doc, nr.clone()) {
@@ -1332,6 +1340,12 @@ impl<'d, 'a> Resolver<'d, 'a> {
         let doc = self.doc;
         let s = doc.sent_of[t];
         let lo = doc.sents[s.saturating_sub(3)].start;
+        self.nearest_named_person_in(lo, t, side)
+    }
+
+    /// The last personal name in tokens `lo..t`, of the given side if any.
+    fn nearest_named_person_in(&mut self, lo: usize, t: usize, side: Option<&str>) -> Option<Resolved> {
+        let doc = self.doc;
         let mut best = None;
         let mut k = lo;
         while k < t {
