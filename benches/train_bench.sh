@@ -91,7 +91,7 @@ python3 benches/paired_bootstrap.py "$TMP/train.csv" "$TEST" "$TMP/ours_pred.csv
 if [ "$SWEEP" = 1 ]; then
     echo
     echo "training-size sweep (generated text, --folds 0, same settings):"
-    printf '%8s %10s %12s %10s %12s' rows "wall s" "peak RSS MB" "s/1k rows" "features"
+    printf '%8s %10s %12s %10s %10s %11s %12s' rows "wall s" "peak RSS MB" "s/1k rows" features iterations "ms/iteration"
     [ "$SWEEP_SK" = 1 ] && printf ' %12s %14s' "sklearn s" "sklearn RSS MB"
     echo
     for n in 1000 10000 100000; do
@@ -99,8 +99,10 @@ if [ "$SWEEP" = 1 ]; then
         /usr/bin/time -v $BIN train "$TMP/gen$n.csv" -o "$TMP/gen$n.model" --folds 0 --c 1 $OURS_FLAGS \
             >/dev/null 2>"$TMP/gen$n.time"
         feats=$($BIN explain --model "$TMP/gen$n.model" --top 0 | sed -n 's/.* labels, \([0-9]*\) features.*/\1/p')
+        iters=$(sed -n 's/.* features, \([0-9]*\) L-BFGS iterations.*/\1/p' "$TMP/gen$n.time")
         w=$(wall "$TMP/gen$n.time"); r=$(rss "$TMP/gen$n.time")
-        printf '%8d %10.2f %12.1f %10.3f %12s' $n "$w" "$(echo "$r/1024" | bc -l)" "$(echo "$w*1000/$n" | bc -l)" "$feats"
+        printf '%8d %10.2f %12.1f %10.3f %10s %11s %12.2f' $n "$w" "$(echo "$r/1024" | bc -l)" "$(echo "$w*1000/$n" | bc -l)" \
+            "$feats" "$iters" "$(echo "$w*1000/$iters" | bc -l)"
         if [ "$SWEEP_SK" = 1 ]; then
             /usr/bin/time -v python3 "$SHARED/bench/sklearn_baseline.py" "$TMP/gen$n.csv" "$TMP/gen1000.csv" \
                 --ngram-max $NGRAM --min-df $MINDF --tfidf --C 1 >/dev/null 2>"$TMP/skgen.time"
