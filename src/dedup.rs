@@ -70,6 +70,9 @@ struct QuoteSketch {
     speaker: u16,
     /// Sorted, distinct 16-bit stem hashes.
     stems: Vec<u16>,
+    /// Hash of the whole text, lower-cased, words only: equal for the same
+    /// quote printed twice in one article (a caption, a pull quote).
+    exact: u64,
 }
 
 /// 64-bit FNV-1a step: fixed across runs and platforms, unlike `RandomState`,
@@ -255,6 +258,33 @@ fn quote_stems<'a>(parts: impl Iterator<Item = &'a str>) -> Vec<u16> {
     v
 }
 
+/// Hash of the words of a quote's parts, lower-cased, ignoring punctuation
+/// and spacing, so `from bad to worse` and `From bad to worse.` agree.
+fn exact_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
+    let mut h = FNV0;
+    let mut gap = false;
+    for p in parts {
+        for c in p.chars() {
+            if c.is_alphanumeric() {
+                if gap {
+                    h = fnv(h, b' ');
+                    gap = false;
+                }
+                for l in c.to_lowercase() {
+                    let mut buf = [0u8; 4];
+                    for &b in l.encode_utf8(&mut buf).as_bytes() {
+                        h = fnv(h, b);
+                    }
+                }
+            } else {
+                gap = h != FNV0;
+            }
+        }
+        gap = h != FNV0;
+    }
+    h
+}
+
 fn speaker_hash(speaker: Option<&str>) -> u16 {
     match speaker {
         None => 0,
@@ -309,6 +339,7 @@ pub fn sketch(text: &str, quotes: &[Quote]) -> Sketch {
             quote: quotes[i].quote,
             speaker: speaker_hash(quotes[i].speaker.as_deref()),
             stems: quote_stems(quotes[i..j].iter().map(|q| q.text.as_str())),
+            exact: exact_hash(quotes[i..j].iter().map(|q| q.text.as_str())),
         });
         i = j;
     }
@@ -348,7 +379,10 @@ struct QuoteEntry {
     origin_quote: u32,
 }
 
-/// The repeated quotes of one article, as found by [`Index::add`].
+/// The repeated quotes of one article, as found by [`Index::add`]. A quote
+/// printed twice in the same article points at its first printing there
+/// (`this-doc:n`, whatever that one repeats); any other repeat points at the
+/// first occurrence in an earlier article.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Verdict {
     /// The earliest earlier article judged the same story, if any.
@@ -445,7 +479,17 @@ impl Index {
         cands.sort_unstable();
 
         let mut origins: Vec<(usize, (u32, u32))> = Vec::new();
-        for q in &sk.quotes {
+        let mut within: Vec<(usize, usize)> = Vec::new();
+        for (k, q) in sk.quotes.iter().enumerate() {
+            // The same words from the same speaker earlier in this article:
+            // one statement printed twice, pointed at its first printing here.
+            if let Some(first) = sk.quotes[..k].iter().find(|e| e.exact == q.exact && e.speaker == q.speaker) {
+                within.push((q.quote, first.quote));
+                if let Some(o) = origins.iter().find(|(n, _)| *n == first.quote).map(|&(_, o)| o) {
+                    origins.push((q.quote, o));
+                }
+                continue;
+            }
             // The best-contained quote of the same speaker among the same-story
             // articles; ties go to the earliest first occurrence.
             let mut best: Option<(f64, usize, (u32, u32))> = None;
@@ -475,10 +519,15 @@ impl Index {
                 origins.push((q.quote, origin));
             }
         }
-        let verdict = Verdict {
-            same_story_as: cands.first().map(|&d| self.name(d).to_string()),
-            repeats: origins.iter().map(|&(q, (od, oq))| (q, format!("{}:{}", self.name(od), oq))).collect(),
-        };
+        let mut repeats: Vec<(usize, String)> = Vec::new();
+        for q in &sk.quotes {
+            if let Some(&(_, first)) = within.iter().find(|(n, _)| *n == q.quote) {
+                repeats.push((q.quote, format!("{doc}:{first}")));
+            } else if let Some(&(_, (od, oq))) = origins.iter().find(|(n, _)| *n == q.quote) {
+                repeats.push((q.quote, format!("{}:{}", self.name(od), oq)));
+            }
+        }
+        let verdict = Verdict { same_story_as: cands.first().map(|&d| self.name(d).to_string()), repeats };
 
         // Remember this article.
         self.doc_quotes.push(self.quotes.len() as u32);
@@ -601,6 +650,26 @@ mod tests {
         assert_eq!(feats("Écoles écoles").len(), 2);
         assert_eq!(feats("Écoles écoles"), feats("écoles \u{201c}Écoles"));
         assert_eq!(feats("with there"), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn a_quote_printed_twice_in_one_article_points_at_its_first_printing() {
+        let mut ix = Index::new();
+        let first = [q(1, 1, 1, "This is a betrayal of the islanders and their children", "Ilse Brandt")];
+        ix.add("a", &sketch(STORY, &first));
+        let quotes = [
+            q(1, 1, 1, "From bad to worse.", "Ilse Brandt"),
+            q(2, 1, 1, "This is a betrayal of the islanders and their children", "Ilse Brandt"),
+            q(3, 1, 1, "from bad to  worse", "Ilse Brandt"),
+            q(4, 1, 1, "this is a betrayal of the islanders and their children!", "Ilse Brandt"),
+            q(5, 1, 1, "from bad to worse", "Tomas Reyl"),
+        ];
+        let v = ix.add("b", &sketch(STORY, &quotes));
+        assert_eq!(v.duplicate_of(1), None);
+        assert_eq!(v.duplicate_of(2), Some("a:1"));
+        assert_eq!(v.duplicate_of(3), Some("b:1"));
+        assert_eq!(v.duplicate_of(4), Some("b:2"));
+        assert_eq!(v.duplicate_of(5), None, "another speaker");
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! A quote is counted once however many parts its attribution broke it into:
 //! rows with `part` other than 1 only add to `parts`. Rows marked
 //! `duplicate_of` (a quote repeated from an earlier article telling the same
-//! story) are left out unless asked for.
+//! story) are left out unless asked for; a quote printed twice in its own
+//! article (`duplicate_of` names the same doc) is always counted once.
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -66,7 +67,31 @@ pub struct Row {
     pub label: String,
     /// Probabilities in millionths, in the order of the file's labels.
     pub probs: Vec<i64>,
-    pub duplicate: bool,
+    pub repeat: Repeat,
+}
+
+/// What a row's `duplicate_of` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    /// A first occurrence.
+    No,
+    /// The same quote printed again in the same article (a caption, a pull
+    /// quote): never a statement of its own, so never counted.
+    InArticle,
+    /// A quote repeated from an earlier article telling the same story:
+    /// counted only with `--include-duplicates`.
+    Earlier,
+}
+
+impl Repeat {
+    /// Classifies `duplicate_of` (`doc:quote`, or empty) of a row of `doc`.
+    pub fn of(doc: &str, duplicate_of: Option<&str>) -> Repeat {
+        match duplicate_of.filter(|d| !d.is_empty()) {
+            None => Repeat::No,
+            Some(d) if d.rsplit_once(':').is_some_and(|(x, _)| x == doc) => Repeat::InArticle,
+            Some(_) => Repeat::Earlier,
+        }
+    }
 }
 
 /// `YYYY-MM` of an ISO-like date (`2023-02-24`, `2023-02-24T10:00:00Z`).
@@ -112,8 +137,10 @@ pub struct Tables {
     include_duplicates: bool,
     labels: Option<Vec<String>>,
     groups: BTreeMap<Vec<String>, Acc>,
-    /// Rows left out as duplicates.
+    /// Rows left out as repeats of an earlier article.
     pub duplicate_rows: u64,
+    /// Rows left out as a quote printed again in its own article.
+    pub in_article_rows: u64,
     /// Rows read.
     pub rows: u64,
 }
@@ -147,7 +174,7 @@ pub struct Table {
 
 impl Tables {
     pub fn new(by: By, include_duplicates: bool) -> Tables {
-        Tables { by, include_duplicates, labels: None, groups: BTreeMap::new(), duplicate_rows: 0, rows: 0 }
+        Tables { by, include_duplicates, labels: None, groups: BTreeMap::new(), duplicate_rows: 0, in_article_rows: 0, rows: 0 }
     }
 
     /// Fixes the label set; every file must carry the same one.
@@ -168,9 +195,17 @@ impl Tables {
     /// Adds one row (labels must be set).
     pub fn add(&mut self, row: &Row) {
         self.rows += 1;
-        if row.duplicate && !self.include_duplicates {
-            self.duplicate_rows += 1;
-            return;
+        match row.repeat {
+            Repeat::No => {}
+            Repeat::InArticle => {
+                self.in_article_rows += 1;
+                return;
+            }
+            Repeat::Earlier if !self.include_duplicates => {
+                self.duplicate_rows += 1;
+                return;
+            }
+            Repeat::Earlier => {}
         }
         let speaker = || row.speaker.clone().unwrap_or_else(|| NO_SPEAKER.into());
         let month = || row.date.as_deref().and_then(month_of).unwrap_or_else(|| NO_DATE.into());
@@ -263,15 +298,16 @@ impl Tables {
                 let v: f64 = s.parse().with_context(|| format!("{source}:{line}: column `p_{l}` is `{s}`, not a number"))?;
                 probs.push(micro(v));
             }
+            let doc_s = rec.get(doc).unwrap_or("");
             let row = Row {
-                doc: rec.get(doc).unwrap_or("").to_string(),
+                doc: doc_s.to_string(),
                 part: part_n,
                 speaker: get(speaker),
                 side: get(side),
                 date: get(date),
                 label: rec.get(label).unwrap_or("").to_string(),
                 probs,
-                duplicate: get(dup).is_some(),
+                repeat: Repeat::of(doc_s, get(dup).as_deref()),
             };
             self.add(&row);
         }
@@ -319,15 +355,16 @@ impl Tables {
                     .with_context(|| format!("{source}:{n}: field `p_{l}` is not a number"))?;
                 probs.push(micro(p));
             }
+            let doc_s = s("doc").unwrap_or_default();
             let row = Row {
-                doc: s("doc").unwrap_or_default(),
+                repeat: Repeat::of(&doc_s, s("duplicate_of").as_deref()),
+                doc: doc_s,
                 part: part as usize,
                 speaker: s("speaker"),
                 side: s("side"),
                 date: s("date"),
                 label: s("label").unwrap_or_default(),
                 probs,
-                duplicate: s("duplicate_of").is_some(),
             };
             self.add(&row);
         }
@@ -485,6 +522,19 @@ mod tests {
         assert!((ann.labels[0].mean_p - 0.55).abs() < 1e-12);
         let with = table(&[&format!("{HEAD}{A}{B}")], By::Speaker, true);
         assert_eq!(with.groups[0].quotes, 3);
+    }
+
+    #[test]
+    fn a_quote_printed_twice_in_its_article_is_never_counted_twice() {
+        let rows = format!("{HEAD}{A}a,3,1,1,Bob,Y,2024-02-01,neutral,0.100000,0.900000,a:2\n");
+        for dups in [false, true] {
+            let t = table(&[&rows], By::Speaker, dups);
+            let bob = t.groups.iter().find(|g| g.key == ["Bob"]).unwrap();
+            assert_eq!(bob.quotes, 1);
+        }
+        assert_eq!(Repeat::of("x:1", Some("x:1:4")), Repeat::InArticle);
+        assert_eq!(Repeat::of("x", Some("y:4")), Repeat::Earlier);
+        assert_eq!(Repeat::of("x", Some("")), Repeat::No);
     }
 
     #[test]

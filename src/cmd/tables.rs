@@ -75,11 +75,13 @@ pub fn run(args: Args) -> Result<u8> {
         let svg = stance::chart::render(&table, &format!("Tone of quotes by {what}"));
         stance::atomic::write_all(p, svg.as_bytes()).with_context(|| format!("writing chart {}", p.display()))?;
     }
-    let left_out = if tables.duplicate_rows > 0 {
-        format!(", {} rows repeating an earlier article left out (--include-duplicates counts them)", tables.duplicate_rows)
-    } else {
-        String::new()
-    };
+    let mut left_out = String::new();
+    if tables.duplicate_rows > 0 {
+        left_out += &format!(", {} rows repeating an earlier article left out (--include-duplicates counts them)", tables.duplicate_rows);
+    }
+    if tables.in_article_rows > 0 {
+        left_out += &format!(", {} rows repeating a quote of their own article left out", tables.in_article_rows);
+    }
     eprintln!(
         "stance tables: {} rows from {} file(s), {} groups{left_out}",
         tables.rows,
