@@ -533,8 +533,8 @@ fn np_run_forward(doc: &Doc, start: usize, hi: usize) -> Option<Range<usize>> {
         let w = doc.lower(i);
         let ok = (doc.is_cap(i) && !CAP_STOP.contains(&w.as_str()) && !PRONOUNS.contains(&w.as_str()))
             || ROLES.contains(&w.as_str())
-            || (i > start && (DETERMINERS.contains(&w.as_str()) && doc.lower(i - 1) != "the")
-                && LINKS.contains(&doc.lower(i - 1).as_str()));
+            // `Ministry of the Interior`: only `the` after a link word.
+            || (i > start && w == "the" && LINKS.contains(&doc.lower(i - 1).as_str()) && doc.lower(i - 1) != "the");
         let link = LINKS.contains(&w.as_str()) && i > start && i + 1 < hi && doc.is_np_word(i + 1);
         if ok {
             i += 1;
@@ -682,7 +682,8 @@ impl<'a> Doc<'a> {
             && self.word(i) == "."
             && self.toks[i - 1].end == self.toks[i].start
             && self.is_abbrev(i - 1)
-            && self.toks.get(i + 1).is_some_and(|t| t.kind == Kind::Word && self.is_cap(i + 1))
+            // `Mr. Peskov`, `U.S. administration official`
+            && self.toks.get(i + 1).is_some_and(|t| t.kind == Kind::Word)
     }
 
     fn is_abbrev(&self, i: usize) -> bool {
