@@ -79,6 +79,8 @@ struct Counts {
     quotes: u64,
     parts: u64,
     duplicates: u64,
+    #[serde(default)]
+    in_article: u64,
     warnings: u64,
     text_bytes: u64,
 }
@@ -298,7 +300,13 @@ impl Ordered<'_> {
                     let verdict = self.index.add(&s.doc, &s.sketch);
                     counts.quotes += s.quote_count() as u64;
                     counts.parts += s.quotes.len() as u64;
-                    counts.duplicates += verdict.repeats.len() as u64;
+                    for (_, d) in &verdict.repeats {
+                        if d.rsplit_once(':').is_some_and(|(doc, _)| doc == s.doc) {
+                            counts.in_article += 1;
+                        } else {
+                            counts.duplicates += 1;
+                        }
+                    }
                     self.writer.finish_rows(&mut self.buf, &f, &s, &verdict);
                     pb.inc(a.text.len() as u64);
                 }
@@ -466,13 +474,14 @@ pub fn run(args: Args) -> Result<u8> {
 
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     eprintln!(
-        "stance score: {} articles read, {} scored, {} skipped; {} quotes ({} parts), {} marked as repeats of an earlier article; {} warnings; {:.1} s, {:.1} MB/s",
+        "stance score: {} articles read, {} scored, {} skipped; {} quotes ({} parts), {} marked as repeats of an earlier article, {} as printed twice in their own; {} warnings; {:.1} s, {:.1} MB/s",
         counts.read,
         counts.scored,
         counts.skipped,
         counts.quotes,
         counts.parts,
         counts.duplicates,
+        counts.in_article,
         counts.warnings,
         secs,
         counts.text_bytes as f64 / 1e6 / secs
