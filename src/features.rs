@@ -235,6 +235,13 @@ fn ends_clause(c: char) -> bool {
     matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '[' | ']' | '"' | '\u{201c}' | '\u{201d}' | '\u{2014}' | '\u{2013}')
 }
 
+/// Words that open a new clause and so close a negation scope: in "not
+/// ready to talk while they lie", "they lie" is not negated.
+const CLAUSE_WORDS: &[&str] = &[
+    "but", "while", "because", "although", "though", "however", "whereas", "and", "so", "which", "when", "if",
+    "unless", "until", "since",
+];
+
 fn is_negator(word: &str) -> bool {
     NEGATORS.contains(&word) || word.ends_with("n't")
 }
@@ -273,6 +280,12 @@ pub fn tokenize(text: &str, negation: bool, out: &mut Tokens) {
                 } else {
                     break;
                 }
+            }
+            let mut word_start = word_start;
+            if negated && CLAUSE_WORDS.contains(&&out.buf[word_start..]) {
+                out.buf.replace_range(start..word_start, "");
+                word_start = start;
+                negated = false;
             }
             let is_neg = negation && is_negator(&out.buf[word_start..]);
             out.spans.push((start as u32, out.buf.len() as u32));
@@ -527,6 +540,7 @@ mod tests {
     fn negation_marks_words_until_punctuation() {
         assert_eq!(toks("We are not ready, they are."), ["we", "are", "not", "NOT_ready", "they", "are"]);
         assert_eq!(toks("There is no hope"), ["there", "is", "no", "NOT_hope"]);
+        assert_eq!(toks("not ready while they lie"), ["not", "NOT_ready", "while", "they", "lie"]);
         assert_eq!(toks("They don’t want peace!"), ["they", "don't", "NOT_want", "NOT_peace", "!"]);
     }
 
