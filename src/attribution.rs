@@ -47,6 +47,17 @@ pub struct Attribution {
     pub rule: Option<&'static str>,
 }
 
+/// How far back (in tokens) descriptions and pronouns look for their
+/// referent. News prose refers back a few paragraphs at most; the bound keeps
+/// attribution linear on huge or hostile input.
+const LOOKBACK: usize = 3000;
+
+/// The longest sentence (in tokens) searched for an attribution.
+const MAX_SENTENCE: usize = 300;
+
+/// How many earlier speakers a pronoun or description considers.
+const RECENT_SPEAKERS: usize = 64;
+
 /// The side given to a speaker that neither the dictionary nor the article's
 /// description places (the evaluation set's code for "someone else").
 pub const UNKNOWN_SIDE: &str = "OTHER";
@@ -121,7 +132,8 @@ fn attribute_one(doc: &Doc, res: &mut Resolver, q: usize) -> Attribution {
     }
     // 3. A reporting verb before the quote in its sentence.
     let s = doc.sent_of[first];
-    let lo = doc.sents[s].start;
+    // Real sentences are far shorter than this; the cap keeps run-on input linear.
+    let lo = doc.sents[s].start.max(first.saturating_sub(MAX_SENTENCE));
     if let Some(c) = leading(doc, lo, first) {
         if let Some(a) = finish(doc, res, c, at, "before") {
             return a;
@@ -130,7 +142,7 @@ fn attribute_one(doc: &Doc, res: &mut Resolver, q: usize) -> Attribution {
     // 3b. The attribution after a later quote of the same sentence covers
     // this one too (`… as a "strategic rival," then Moscow would "treat
     // them in a similar way," the deputy foreign minister added`).
-    let later = (last + 1..doc.sents[s].end).filter(|&k| matches!(doc.toks[k].kind, Kind::Quote(_))).last();
+    let later = (last + 1..doc.sents[s].end.min(last + MAX_SENTENCE)).rev().find(|&k| matches!(doc.toks[k].kind, Kind::Quote(_)));
     if let Some(c) = later.and_then(|k| trailing(doc, k)) {
         if let Some(a) = finish(doc, res, c, at, "after") {
             return a;
@@ -208,7 +220,7 @@ fn trailing(doc: &Doc, qt: usize) -> Option<Clause> {
     }
     // The clause runs to the sentence end, a quote or a break.
     let mut j = i;
-    while j < n && matches!(doc.toks[j].kind, Kind::Word | Kind::Punct) && !doc.ends_sentence_at(j) {
+    while j < n.min(i + MAX_SENTENCE) && matches!(doc.toks[j].kind, Kind::Word | Kind::Punct) && !doc.ends_sentence_at(j) {
         j += 1;
     }
     // After a quote that ended its own sentence, accept only a short clause
@@ -637,9 +649,9 @@ impl<'a> Doc<'a> {
     fn split_sentences(&mut self) {
         let n = self.toks.len();
         let mut start = 0;
-        let mut sent_of = vec![0; n];
+        let mut sent_of = Vec::with_capacity(n);
         for i in 0..n {
-            sent_of[i] = self.sents.len();
+            sent_of.push(self.sents.len());
             let end_here = match self.toks[i].kind {
                 Kind::Break => true,
                 Kind::Punct => self.is_sentence_punct(i) && self.next_starts_sentence(i),
@@ -918,6 +930,11 @@ struct Resolver<'d, 'a> {
     sides: BTreeMap<String, String>,
     /// Whether each canonical speaker resolved so far is a person.
     person_of: BTreeMap<String, bool>,
+    /// The first full name written for each surname (`peskov` → `Dmitry
+    /// Peskov`); `Jr.`-style suffixes are looked through.
+    by_surname: BTreeMap<String, Range<usize>>,
+    /// Gender told by an honorific before a surname (`Mr Peskov` → m).
+    honorific: BTreeMap<String, char>,
 }
 
 impl<'d, 'a> Resolver<'d, 'a> {
@@ -946,7 +963,41 @@ impl<'d, 'a> Resolver<'d, 'a> {
                 i += 1;
             }
         }
-        Resolver { doc, actors, events: Vec::new(), names, sides: BTreeMap::new(), person_of: BTreeMap::new() }
+        let mut honorific = BTreeMap::new();
+        for k in 0..n {
+            let g = match doc.lower(k).as_str() {
+                "mr" => 'm',
+                "ms" | "mrs" => 'f',
+                _ => continue,
+            };
+            let next = if k + 1 < n && doc.is_abbrev_dot(k + 1) { k + 2 } else { k + 1 };
+            if next < n && doc.is_cap(next) {
+                honorific.entry(doc.lower(next)).or_insert(g);
+            }
+        }
+        let mut by_surname = BTreeMap::new();
+        for nm in &names {
+            if is_shouting(doc, nm.clone()) {
+                continue;
+            }
+            let words: Vec<usize> = nm.clone().filter(|&k| doc.toks[k].kind == Kind::Word).collect();
+            let sur = match words.as_slice() {
+                [.., a, b] if matches!(doc.lower(*b).as_str(), "jr" | "sr" | "ii" | "iii") => doc.lower(*a),
+                [.., b] => doc.lower(*b),
+                [] => continue,
+            };
+            by_surname.entry(sur).or_insert_with(|| nm.clone());
+        }
+        Resolver {
+            doc,
+            actors,
+            events: Vec::new(),
+            names,
+            sides: BTreeMap::new(),
+            person_of: BTreeMap::new(),
+            honorific,
+            by_surname,
+        }
     }
 
     fn remember(&mut self, pos: usize, speaker: String, side: String) {
@@ -1057,17 +1108,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
 
     /// The first multi-word name in the article ending with the surname at token `t`.
     fn full_name_for(&self, t: usize) -> Option<Range<usize>> {
-        let doc = self.doc;
-        let sur = doc.lower(t);
-        let ends_with_surname = |n: &Range<usize>| {
-            let words: Vec<usize> = n.clone().filter(|&k| doc.toks[k].kind == Kind::Word).collect();
-            match words.as_slice() {
-                [.., a, b] if matches!(doc.lower(*b).as_str(), "jr" | "sr" | "ii" | "iii") => doc.lower(*a) == sur,
-                [.., b] => doc.lower(*b) == sur,
-                [] => false,
-            }
-        };
-        self.names.iter().filter(|n| ends_with_surname(n) && !is_shouting(doc, (*n).clone())).min_by_key(|n| n.start).cloned()
+        self.by_surname.get(&self.doc.lower(t)).cloned()
     }
 
     /// The words describing a name where it is written: the titles right
@@ -1128,7 +1169,12 @@ impl<'d, 'a> Resolver<'d, 'a> {
         // (a) The same words written just before a name elsewhere in the
         // article: `Deputy Foreign Minister Sergei Ryabkov`.
         if words.iter().any(|w| ROLE_HEADS.contains(&w.as_str())) {
-            for n in self.names.clone() {
+            let from = r.start.saturating_sub(LOOKBACK);
+            // `names` is in text order, so the window is found by bisection.
+            let a = self.names.partition_point(|n| n.start < from);
+            let b = self.names.partition_point(|n| n.start < r.start + LOOKBACK);
+            let near: Vec<Range<usize>> = self.names[a..b.max(a)].to_vec();
+            for n in near {
                 let lo = n.start.saturating_sub(words.len() + 2);
                 let ctx: Vec<String> = (lo..n.start)
                     .filter(|&k| doc.toks[k].kind == Kind::Word)
@@ -1148,7 +1194,8 @@ impl<'d, 'a> Resolver<'d, 'a> {
         // `the embassy` → `the Russian embassy to the United States`.
         if ORG_HEADS.contains(&head.as_str()) {
             let mut best: Option<(usize, String, String)> = None;
-            for n in 0..doc.toks.len() {
+            let at_tok = doc.toks.partition_point(|t| t.start < at);
+            for n in at_tok.saturating_sub(LOOKBACK)..at_tok {
                 if doc.toks[n].start >= at || doc.lower(n) != head {
                     continue;
                 }
@@ -1228,7 +1275,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
             }
         }
         if definite && (person_head || (ROLE_HEADS.contains(&head.as_str()) && !ORG_HEADS.contains(&head.as_str()))) {
-            let recent = self.events.iter().rev().find(|e| {
+            let recent = self.events.iter().rev().take(RECENT_SPEAKERS).find(|e| {
                 e.pos < at && e.person && desc_side.as_ref().is_none_or(|s| *s == e.side)
             });
             if let Some(e) = recent {
@@ -1260,7 +1307,8 @@ impl<'d, 'a> Resolver<'d, 'a> {
         let p = doc.lower(t);
         let mention = doc.toks[t].start..doc.toks[t].end;
         let pos = doc.toks[t].start.min(at);
-        let mut cands: Vec<Event> = self.events.iter().filter(|e| e.pos < pos).cloned().collect();
+        let mut cands: Vec<Event> =
+            self.events.iter().filter(|e| e.pos < pos).rev().take(RECENT_SPEAKERS).cloned().collect();
         let plural = matches!(p.as_str(), "they" | "it" | "we");
         let want = match p.as_str() {
             "he" => Some('m'),
@@ -1347,6 +1395,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
     /// The last personal name in tokens `lo..t`, of the given side if any.
     fn nearest_named_person_in(&mut self, lo: usize, t: usize, side: Option<&str>) -> Option<Resolved> {
         let doc = self.doc;
+        let lo = lo.max(t.saturating_sub(LOOKBACK));
         let mut best = None;
         let mut k = lo;
         while k < t {
@@ -1393,13 +1442,8 @@ impl<'d, 'a> Resolver<'d, 'a> {
         if MALE_NAMES.contains(&first.as_str()) {
             return Some('m');
         }
-        let sur = name.split_whitespace().last()?;
-        for (h, g) in [("Mr ", 'm'), ("Mr. ", 'm'), ("Ms ", 'f'), ("Ms. ", 'f'), ("Mrs ", 'f'), ("Mrs. ", 'f')] {
-            if self.doc.text.contains(&format!("{h}{sur}")) {
-                return Some(g);
-            }
-        }
-        None
+        let sur = name.split_whitespace().last()?.to_lowercase();
+        self.honorific.get(&sur).copied()
     }
 }
 

@@ -245,3 +245,52 @@ fn offsets_are_code_points_into_the_text() {
     let m: String = chars[q.mention_start.unwrap()..q.mention_end.unwrap()].iter().collect();
     assert_eq!(m, "Sergey Lavrov");
 }
+
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces that exercise attribution: marks, names, verbs, pronouns,
+    /// titles, punctuation, line breaks and multibyte text.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("\"".to_string()),
+            Just("“".to_string()),
+            Just("”".to_string()),
+            Just("'".to_string()),
+            Just("''".to_string()),
+            Just("«".to_string()),
+            Just("»".to_string()),
+            Just(" said ".to_string()),
+            Just(" he added".to_string()),
+            Just(" she ".to_string()),
+            Just("Dmitry Peskov".to_string()),
+            Just("Mr. ".to_string()),
+            Just("the embassy".to_string()),
+            Just("according to ".to_string()),
+            Just(", ".to_string()),
+            Just(". ".to_string()),
+            Just("(".to_string()),
+            Just(")".to_string()),
+            Just("\n".to_string()),
+            Just(" ― ".to_string()),
+            "[a-zA-Zéß€ ]{0,8}",
+            any::<char>().prop_map(|c| c.to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn never_panics_and_offsets_stay_inside(pieces in proptest::collection::vec(piece(), 0..60)) {
+            let text: String = pieces.concat();
+            let n = text.chars().count();
+            for q in quotes(&text) {
+                prop_assert!(q.start <= q.end && q.end <= n);
+                if let (Some(a), Some(b)) = (q.mention_start, q.mention_end) {
+                    prop_assert!(a <= b && b <= n);
+                }
+            }
+        }
+    }
+}
