@@ -36,6 +36,15 @@ fn order(labels: &[String]) -> Vec<usize> {
     idx
 }
 
+/// Text colour readable on a label's colour (dark on the light grey).
+fn ink(label: &str) -> &'static str {
+    if label == "neutral" {
+        "#222"
+    } else {
+        "white"
+    }
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -93,7 +102,7 @@ fn bars(table: &Table, title: &str) -> String {
     pick.truncate(MAX_BARS);
     pick.sort_unstable();
     let shown: Vec<&crate::tables::Group> = pick.iter().map(|&i| &table.groups[i]).collect();
-    let (label_w, bar_w, row_h, top) = (260u32, 560u32, 26u32, 100u32);
+    let (label_w, bar_w, row_h, top) = (300u32, 560u32, 26u32, 100u32);
     let width = label_w + bar_w + 110;
     let height = top + row_h * shown.len().max(1) as u32 + 50;
     let what = match table.by {
@@ -149,9 +158,10 @@ fn bars(table: &Table, title: &str) -> String {
             if w >= 34.0 {
                 let _ = writeln!(
                     s,
-                    r#"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle" fill="white">{}</text>"#,
+                    r#"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle" fill="{}">{}</text>"#,
                     x + w / 2.0,
                     y + 17,
+                    ink(&l.label),
                     pct(l.share)
                 );
             }
@@ -170,7 +180,7 @@ fn columns(table: &Table, title: &str) -> String {
     let width = (left + slot * n + 40).max(640);
     let height = top + plot_h + 80;
     let mut s = String::new();
-    header(&mut s, width, height, title, "Share of quotes by tone label, per month; n = number of quotes");
+    header(&mut s, width, height, title, "Share of quotes by tone label, per month; the number above each column is its quotes");
     legend(&mut s, table, 20, 78);
     let base = top + plot_h;
     for t in 0..=4 {
@@ -210,7 +220,6 @@ fn columns(table: &Table, title: &str) -> String {
             esc(&g.key.join(" "))
         );
     }
-    let _ = writeln!(s, r##"<text x="{left}" y="{}" font-size="10" fill="#555">numbers above the columns: quotes that month</text>"##, top - 20);
     s.push_str("</svg>\n");
     s
 }
