@@ -935,6 +935,8 @@ struct Resolver<'d, 'a> {
     by_surname: BTreeMap<String, Range<usize>>,
     /// Gender told by an honorific before a surname (`Mr Peskov` → m).
     honorific: BTreeMap<String, char>,
+    /// Token positions of each institution head word (`embassy`), in order.
+    org_heads: BTreeMap<String, Vec<usize>>,
 }
 
 impl<'d, 'a> Resolver<'d, 'a> {
@@ -988,9 +990,17 @@ impl<'d, 'a> Resolver<'d, 'a> {
             };
             by_surname.entry(sur).or_insert_with(|| nm.clone());
         }
+        let mut org_heads: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for k in 0..n {
+            let w = doc.lower(k);
+            if ORG_HEADS.contains(&w.as_str()) {
+                org_heads.entry(w).or_default().push(k);
+            }
+        }
         Resolver {
             doc,
             actors,
+            org_heads,
             events: Vec::new(),
             names,
             sides: BTreeMap::new(),
@@ -1195,10 +1205,11 @@ impl<'d, 'a> Resolver<'d, 'a> {
         if ORG_HEADS.contains(&head.as_str()) {
             let mut best: Option<(usize, String, String)> = None;
             let at_tok = doc.toks.partition_point(|t| t.start < at);
-            for n in at_tok.saturating_sub(LOOKBACK)..at_tok {
-                if doc.toks[n].start >= at || doc.lower(n) != head {
-                    continue;
-                }
+            let empty = Vec::new();
+            let places = self.org_heads.get(&head).unwrap_or(&empty);
+            let a = places.partition_point(|&p| p < at_tok.saturating_sub(LOOKBACK));
+            let b = places.partition_point(|&p| p < at_tok);
+            for &n in &places[a..b.max(a)] {
                 let lo = n.saturating_sub(4);
                 let hi = (n + 6).min(doc.toks.len());
                 for a in lo..=n {
@@ -1395,7 +1406,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
     /// The last personal name in tokens `lo..t`, of the given side if any.
     fn nearest_named_person_in(&mut self, lo: usize, t: usize, side: Option<&str>) -> Option<Resolved> {
         let doc = self.doc;
-        let lo = lo.max(t.saturating_sub(LOOKBACK));
+        let lo = lo.max(t.saturating_sub(MAX_SENTENCE));
         let mut best = None;
         let mut k = lo;
         while k < t {
