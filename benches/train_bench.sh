@@ -27,8 +27,10 @@ TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 
 # The settings of the shipped model (models/train-default.sh), with the C its
 # cross-validation chose (read from the embedded model), for both sides.
-NGRAM=1; MINDF=1
-C=${C:-$($BIN explain --top 0 | sed -n 's/.*(C = \([0-9.e+-]*\)).*/\1/p')}
+$BIN explain --top 0 > "$TMP/builtin_summary.txt"
+NGRAM=$(sed -n 's/^vectoriser: n-grams 1-\([0-9]*\),.*/\1/p' "$TMP/builtin_summary.txt")
+MINDF=$(sed -n 's/^vectoriser: .* min_df \([0-9]*\),.*/\1/p' "$TMP/builtin_summary.txt")
+C=${C:-$(sed -n 's/.*(C = \([0-9.e+-]*\)).*/\1/p' "$TMP/builtin_summary.txt")}
 OURS_FLAGS="--ngram-max $NGRAM --min-df $MINDF --tfidf --class-weight balanced"
 
 # One training file for both sides (the baseline takes a single CSV).
@@ -58,9 +60,9 @@ python3 "$SHARED/bench/sklearn_baseline.py" "$TMP/train.csv" "$TEST" \
 $BIN eval "$TEST" --json > "$TMP/builtin.json"
 $BIN explain --top 0 | sed -n 's/^cross-validation/cross-validation on labels\//p' > "$TMP/builtin_cv.txt"
 
-python3 - "$TMP" "$ROWS" "$C" "$NGRAM" <<'PY'
+python3 - "$TMP" "$ROWS" "$C" "$NGRAM" "$MINDF" <<'PY'
 import json, sys, re
-d, rows, C, NG = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+d, rows, C, NG, MD = sys.argv[1:6]
 def tv(name):
     t = open(f"{d}/{name}.time").read()
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
@@ -73,7 +75,7 @@ ours = json.load(open(f"{d}/ours.json")); sk = json.load(open(f"{d}/sk.json")); 
 bi = json.load(open(f"{d}/builtin.json"))
 (ow, orss), (sw, srss) = tv("ours"), tv("sk")
 print(f"train rows: {rows} (labels/tone/*.csv)   test: ../shared/eval/quotes.csv ({ours['rows']} gold quotes)")
-print(f"settings: n-grams 1-{NG}, min_df 1, tf-idf, C = {C} (the shipped model's)")
+print(f"settings: n-grams 1-{NG}, min_df {MD}, tf-idf, C = {C} (the shipped model's)")
 print(f"{'':34} {'macro-F1':>9} {'accuracy':>9} {'train wall s':>13} {'peak RSS MB':>12}")
 print(f"{'stance (balanced class weights)':34} {ours['macro_f1']:9.4f} {ours['accuracy']:9.4f} {ow:13.2f} {orss/1024:12.1f}")
 print(f"{'sklearn':34} {sk['macro_f1']:9.4f} {sk['accuracy']:9.4f} {sw:13.2f} {srss/1024:12.1f}")

@@ -40,6 +40,15 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 info.training.rows,
                 info.training.c
             );
+            let v = &info.vectorizer;
+            println!(
+                "vectoriser: n-grams 1-{}, min_df {}, tf-idf {}, negation {}, L2 rows {}",
+                v.ngram_max,
+                v.min_df,
+                if v.tfidf { "on" } else { "off" },
+                if v.negation { "on" } else { "off" },
+                if v.l2_norm { "on" } else { "off" }
+            );
             if let Some(cv) = &info.training.cv {
                 println!(
                     "cross-validation ({} {}folds): accuracy {:.4}, macro-F1 {:.4}",
