@@ -4,7 +4,9 @@
 //! [`score_article`] is pure and runs on any thread (the `score` command runs
 //! it over a chunk of articles with rayon); the near-duplicate marks need the
 //! articles in input order, so they are added afterwards by the caller from
-//! [`crate::dedup::Index`] and passed to [`RowWriter::write_article`].
+//! [`crate::dedup::Index`]. Rows are written in two steps for the same
+//! reason: [`RowWriter::format_rows`] (every cell but `duplicate_of`, on the
+//! worker threads) and [`RowWriter::finish_rows`] (in input order).
 //!
 //! Output rows are one per quote *part*, like `stance quotes`, but the label is
 //! computed once per quote on its parts joined: a part cut off by its
@@ -310,6 +312,17 @@ pub(crate) mod tests {
                 vec![0.125, 0.875]
             }
         }
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_like_the_csv_crate_and_formulas_neutralised() {
+        let mut out = Vec::new();
+        csv_line(&mut out, &["plain", "a,b", "say \"hi\"", "two\nlines", "=1+1", "-x", "", "0.5"]);
+        assert_eq!(String::from_utf8(out.clone()).unwrap(), "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",'=1+1,'-x,,0.5\n");
+        let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(out.as_slice());
+        let rec = r.records().next().unwrap().unwrap();
+        assert_eq!(&rec[2], "say \"hi\"");
+        assert_eq!(&rec[3], "two\nlines");
     }
 
     #[test]
