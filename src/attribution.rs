@@ -200,7 +200,10 @@ fn finish(doc: &Doc, res: &mut Resolver, c: Clause, at: usize, rule: &'static st
 fn trailing(doc: &Doc, qt: usize) -> Option<Clause> {
     let n = doc.toks.len();
     let mut i = qt + 1;
-    // `"…" ― Martha Aguilar`: a dash and a bare name.
+    // `"…" ― Martha Aguilar`: a dash and a bare name, maybe on the next line.
+    if i + 1 < n && doc.toks[i].kind == Kind::Break && doc.is_punct_in(i + 1, "―—–") {
+        i += 1;
+    }
     if i + 1 < n && doc.is_punct_in(i, "―—–") {
         if let Some(np) = np_forward(doc, i + 1, n) {
             let e = np.appos.clone().unwrap_or(np.toks.clone()).end;
@@ -254,21 +257,23 @@ fn clause(doc: &Doc, i: usize, j: usize, between: bool) -> Option<Clause> {
     // The first reporting verb within a few words.
     // Long appositions (`X, a senior fellow at … , said`) push the verb far.
     let limit = (i + 40).min(j);
-    let v = (i..limit).find(|&k| doc.is_verb(k))?;
-    if v == i {
-        let np = np_forward(doc, skip_forward_adverbials(doc, v + 1, j), j)?;
+    let first = (i..limit).find(|&k| doc.is_verb(k))?;
+    if first == i {
+        let np = np_forward(doc, skip_forward_adverbials(doc, first + 1, j), j)?;
+        return Some(Clause { speaker: np, cue: cue_range(doc, first, j) });
+    }
+    // A verb inside an apposition (`Kennedy, who wrote a book on it, said`)
+    // is passed over for the next one.
+    for v in (first..limit).filter(|&k| doc.is_verb(k)) {
+        let Some(np) = np_backward(doc, i, v) else { continue };
+        // The whole stretch before the verb must be the speaker (plus
+        // adverbs), otherwise this is a new clause that happens to contain a verb.
+        if np.toks.start != i && !between && !(i..np.toks.start).all(|k| doc.is_punct_in(k, ",;:—–-")) {
+            continue;
+        }
         return Some(Clause { speaker: np, cue: cue_range(doc, v, j) });
     }
-    let np = np_backward(doc, i, v)?;
-    // The whole stretch before the verb must be the speaker (plus adverbs),
-    // otherwise this is a new clause that happens to contain a verb.
-    if np.toks.start != i && !between {
-        let gap_ok = (i..np.toks.start).all(|k| doc.is_punct_in(k, ",;:—–-"));
-        if !gap_ok {
-            return None;
-        }
-    }
-    Some(Clause { speaker: np, cue: cue_range(doc, v, j) })
+    None
 }
 
 /// The last reporting verb in tokens `lo..hi` (a sentence before a quote) and
@@ -771,8 +776,11 @@ impl<'a> Doc<'a> {
             && !(self.lowers[i].starts_with("continue") && self.toks.get(i + 1).is_some_and(|t| t.kind == Kind::Word))
     }
 
+    /// `according to X`, `in the words of X`: the speaker follows two words on.
     fn is_according(&self, i: usize) -> bool {
-        self.lowers[i] == "according" && self.lowers.get(i + 1).is_some_and(|w| w == "to")
+        let next = self.lowers.get(i + 1);
+        (self.lowers[i] == "according" && next.is_some_and(|w| w == "to"))
+            || (self.lowers[i] == "words" && next.is_some_and(|w| w == "of") && i > 0 && self.lowers[i - 1] == "the")
     }
 
     fn is_np_word(&self, i: usize) -> bool {
