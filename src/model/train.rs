@@ -423,7 +423,7 @@ mod tests {
         // With no known n-gram the prediction follows the intercepts.
         assert!(shifted.predict_proba(text)[2] > plain.predict_proba(text)[2]);
         assert_eq!(shifted.info().training.prior.as_ref().unwrap().len(), 3);
-        let e = prior_vector(&[("neutral".into(), 1.0)], &plain.labels().to_vec()).unwrap_err().to_string();
+        let e = prior_vector(&[("neutral".into(), 1.0)], plain.labels()).unwrap_err().to_string();
         assert!(e.contains("no share for \"accusatory\""), "{e}");
     }
 
