@@ -115,20 +115,36 @@ fn mix(mut x: u64) -> u64 {
 /// (`| 0x20` lower-cases ASCII letters and leaves digits alone.)
 #[inline]
 fn ascii_hash(w: &[u8]) -> u64 {
-    let mut h = 0x51_7cc1_b727_220a ^ w.len() as u64;
+    ascii_hash_in(w, 0, w.len())
+}
+
+/// [`ascii_hash`] of `text[start..start + len]`. Reading from the whole
+/// text lets the last partial word of eight bytes be one unaligned load,
+/// masked, when the text goes on past it; the value is the same either way.
+#[inline]
+fn ascii_hash_in(text: &[u8], start: usize, len: usize) -> u64 {
+    let mut h = 0x51_7cc1_b727_220a ^ len as u64;
     let mut step = |v: u64| h = (h ^ (v | 0x2020_2020_2020_2020)).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
-    let mut chunks = w.chunks_exact(8);
-    for c in &mut chunks {
-        step(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+    let mut off = 0;
+    while off + 8 <= len {
+        let at = start + off;
+        step(u64::from_le_bytes(text[at..at + 8].try_into().unwrap_or([0; 8])));
+        off += 8;
     }
-    let tail = chunks.remainder();
-    if !tail.is_empty() {
-        // Assembled in a register: a byte-wise copy into a buffer read back
-        // as one u64 stalls the load.
-        let mut v = 0u64;
-        for (k, &b) in tail.iter().enumerate() {
-            v |= (b as u64) << (8 * k);
-        }
+    let rest = len - off;
+    if rest > 0 {
+        let at = start + off;
+        let v = if at + 8 <= text.len() {
+            u64::from_le_bytes(text[at..at + 8].try_into().unwrap_or([0; 8])) & ((1u64 << (8 * rest)) - 1)
+        } else {
+            // Assembled in a register: a byte-wise copy into a buffer read
+            // back as one u64 stalls the load.
+            let mut v = 0u64;
+            for (k, &b) in text[at..at + rest].iter().enumerate() {
+                v |= (b as u64) << (8 * k);
+            }
+            v
+        };
         step(v);
     }
     h
@@ -152,14 +168,33 @@ const CLASS: [u8; 256] = {
 /// word has four to six letters, which spares most words the search.
 #[inline]
 fn is_stop(len: usize, hash: u64) -> bool {
-    (4..=6).contains(&len) && STOP_HASHES.binary_search(&hash).is_ok()
+    if !(4..=6).contains(&len) {
+        return false;
+    }
+    let t = &*STOP_TABLE;
+    let mut slot = (hash >> 56) as usize;
+    loop {
+        match t[slot] {
+            0 => return false,
+            h if h == hash => return true,
+            _ => slot = (slot + 1) % 256,
+        }
+    }
 }
 
-/// Hashes of the stop words, sorted for binary search.
-static STOP_HASHES: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
-    let mut v: Vec<u64> = STOP.iter().map(|w| ascii_hash(w.as_bytes())).collect();
-    v.sort_unstable();
-    v
+/// The stop words' hashes in an open-addressing table of 256 slots (a
+/// binary search here was a chain of dependent loads on every word).
+static STOP_TABLE: std::sync::LazyLock<[u64; 256]> = std::sync::LazyLock::new(|| {
+    let mut t = [0u64; 256];
+    for w in STOP {
+        let h = ascii_hash(w.as_bytes());
+        let mut slot = (h >> 56) as usize;
+        while t[slot] != 0 {
+            slot = (slot + 1) % 256;
+        }
+        t[slot] = h;
+    }
+    t
 });
 
 /// Tag mixed into a name feature so that `Ostrel` (name) and `ostre` (stem)
@@ -191,12 +226,12 @@ fn for_each_feature(text: &str, names: bool, mut f: impl FnMut(u64)) {
         let run = &bytes[start..i];
         if ascii {
             let capital = run[0].is_ascii_uppercase() || run[0].is_ascii_digit();
-            let full = ascii_hash(run);
+            let full = ascii_hash_in(bytes, start, run.len());
             if names && capital {
                 f(mix(full ^ NAME_TAG));
             }
             if run.len() > 3 && !is_stop(run.len(), full) {
-                f(ascii_hash(&run[..5.min(run.len())]));
+                f(ascii_hash_in(bytes, start, 5.min(run.len())));
             }
         } else {
             // `start` and `i` are char boundaries: ASCII bytes never sit
@@ -265,7 +300,13 @@ fn exact_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
     let mut gap = false;
     for p in parts {
         for c in p.chars() {
-            if c.is_alphanumeric() {
+            if c.is_ascii_alphanumeric() {
+                if gap {
+                    h = fnv(h, b' ');
+                    gap = false;
+                }
+                h = fnv(h, c.to_ascii_lowercase() as u8);
+            } else if c.is_alphanumeric() {
                 if gap {
                     h = fnv(h, b' ');
                     gap = false;
@@ -670,6 +711,16 @@ mod tests {
         assert_eq!(v.duplicate_of(3), Some("b:1"));
         assert_eq!(v.duplicate_of(4), Some("b:2"));
         assert_eq!(v.duplicate_of(5), None, "another speaker");
+    }
+
+    #[test]
+    fn a_word_hashes_the_same_inside_a_text_as_alone() {
+        let text = b"Abcdefghijk lmnop Qrstuvwxyzabcdefgh";
+        for (start, len) in [(0, 11), (12, 5), (18, 18), (12, 3), (0, 8)] {
+            assert_eq!(ascii_hash_in(text, start, len), ascii_hash(&text[start..start + len]), "{start} {len}");
+        }
+        assert_eq!(ascii_hash(b"WORD"), ascii_hash(b"word"));
+        assert!(is_stop(5, ascii_hash(b"There")) && !is_stop(5, ascii_hash(b"treat")));
     }
 
     #[test]
