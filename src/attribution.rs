@@ -1497,6 +1497,8 @@ static NON_PARTY: &[&str] = &[
     "institute", "university", "economist", "footballer", "player", "striker", "midfielder", "defender",
     "coach", "singer", "actor", "actress", "comedian", "retired", "investigative", "documentary", "filmmaker",
     "radio", "station", "channel", "tv", "television", "website", "podcast", "show", "host", "presenter",
+    "shopkeeper", "resident", "residents", "civilian", "civilians", "witness", "survivor", "refugee", "volunteer",
+    "farmer", "student", "teacher", "doctor", "nurse", "pensioner", "worker", "driver", "owner",
 ];
 
 /// A lowercase word that can head a description: not a function word, an
@@ -1582,6 +1584,15 @@ fn name_part(doc: &Doc, r: Range<usize>) -> Option<Range<usize>> {
         let before = doc.lower(nr.start - 1);
         let before2 = if nr.start >= r.start + 2 { doc.lower(nr.start - 2) } else { String::new() };
         if matches!(before.as_str(), "to" | "of" | "for" | "in" | "at") || (before == "the" && matches!(before2.as_str(), "to" | "of" | "for" | "in" | "at")) {
+            // …unless a personal name follows the object: `Professor of
+            // Communications Dmitry Evstafiev` → `Dmitry Evstafiev`.
+            let words: Vec<usize> = nr.clone().filter(|&k| doc.toks[k].kind == Kind::Word).collect();
+            if words.len() >= 3 {
+                let last_two = words[words.len() - 2]..nr.end;
+                if !last_two.clone().any(|k| ORG_NAME_WORDS.contains(&doc.lower(k).as_str())) {
+                    return Some(last_two);
+                }
+            }
             return None;
         }
     }

@@ -294,3 +294,25 @@ mod hostile {
         }
     }
 }
+
+/// A whole wire story written for the tests (tests/fixtures/extraction),
+/// with the speaker and side of every quote in a CSV beside it.
+#[test]
+fn fixture_wire_story() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extraction");
+    let text = std::fs::read_to_string(dir.join("wire_story.txt")).unwrap();
+    let qs = quotes(&text);
+    let mut rdr = csv::Reader::from_path(dir.join("wire_story.expected.csv")).unwrap();
+    let mut wrong = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let ok = qs.iter().any(|q| {
+            q.text.starts_with(&rec[0]) && q.speaker.as_deref() == Some(&rec[1]) && q.side.as_deref() == Some(&rec[2])
+        });
+        if !ok {
+            let got: Vec<_> = qs.iter().filter(|q| q.text.starts_with(&rec[0])).map(|q| (&q.speaker, &q.side)).collect();
+            wrong.push(format!("{:?}: want {}/{}, got {got:?}", &rec[0], &rec[1], &rec[2]));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
