@@ -8,15 +8,21 @@
 //!
 //! 1. the clause between the parts of a broken quote (`"…," he said, "…"`);
 //! 2. a trailing clause (`"…," Peskov said`, `"…," said Peskov`,
-//!    `"…," according to the embassy`);
+//!    `"…," according to the embassy`, `"…" ― Anna Kowalczyk`);
 //! 3. the last reporting verb before the quote in its sentence (`Peskov said:
 //!    "…"`, `Ryabkov accused Washington of "Russophobia"`), whose subject is
 //!    the noun phrase before the verb or, for coordinated verbs and `saying`,
-//!    the subject of the sentence;
+//!    the subject of the sentence; then the trailing clause of a later quote
+//!    of the same sentence;
 //! 4. continuation: a quote with no verb of its own takes the speaker of the
-//!    sentence or quote just before it.
+//!    sentence or quote just before it;
+//! 5. repetition: an unattributed quote (a headline, a teaser) that the
+//!    article quotes again with a speaker takes that speaker.
 //!
-//! The speaker phrase is then resolved (see [`Resolver`]): titles are
+//! Look-back windows are bounded (`LOOKBACK`, `MAX_SENTENCE`), so the
+//! work stays linear in the text on run-on or hostile input.
+//!
+//! The speaker phrase is then resolved (see `Resolver`): titles are
 //! stripped (`Russian Deputy Foreign Minister Sergei Ryabkov` → `Sergei
 //! Ryabkov`), a surname takes the full name mentioned in the article
 //! (`Peskov` → `Dmitry Peskov`), a role description takes the named actor the
@@ -43,7 +49,7 @@ pub struct Attribution {
     /// The reporting verb or phrase (`said`, `told reporters`, `according to`).
     pub cue: Option<String>,
     /// Which rule attributed the quote (`between`, `after`, `before`,
-    /// `continuation`), so a user can judge a row.
+    /// `continuation`, `repeated`), so a user can judge a row.
     pub rule: Option<&'static str>,
 }
 
