@@ -152,3 +152,14 @@ fn errors_say_what_is_wrong_with_exit_status_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("empty"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn with_no_file_named_it_reads_standard_input_as_a_pipe_from_score_would() {
+    let piped = stance_stdin(&["tables", "--format", "csv"], SCORES.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("scores.csv");
+    std::fs::write(&f, SCORES).unwrap();
+    let named = stance(&["tables", f.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(ok(&piped), ok(&named));
+    assert!(text(&piped.stdout).contains("Ann Lee"));
+}

@@ -13,7 +13,6 @@ use stance::article::Article;
 use stance::extract::Quote;
 use stance::input::{articles, InputArgs, Item};
 use stance::output::{is_broken_pipe, OutputArgs, RowWriter};
-use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Columns: doc, quote (number in the article), part and parts (a quote broken by \
@@ -32,13 +31,8 @@ arguments, a missing text column, an unwritable output).";
 pub struct Args {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Actor dictionary CSV (alias,canonical,side) used instead of the built-in one.
-    #[arg(long, value_name = "FILE")]
-    pub actors: Option<PathBuf>,
-    /// Actor dictionary CSV added to the built-in one (or to --actors); its
-    /// rows win on a conflict. May be repeated.
-    #[arg(long, value_name = "FILE")]
-    pub add_actors: Vec<PathBuf>,
+    #[command(flatten)]
+    pub actors: super::ActorArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -66,17 +60,6 @@ fn header() -> Option<Vec<String>> {
     stance::output::column_names(&row).ok()
 }
 
-/// Loads the actor dictionary the flags name.
-pub fn load_actors(replace: Option<&PathBuf>, add: &[PathBuf]) -> Result<Actors> {
-    let mut actors = match replace {
-        Some(p) => Actors::from_csv(p)?,
-        None => Actors::builtin(),
-    };
-    for p in add {
-        actors.extend(Actors::from_csv(p)?);
-    }
-    Ok(actors)
-}
 
 /// What a run read and wrote, for the closing summary.
 #[derive(Default)]
@@ -88,7 +71,7 @@ struct Counts {
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    let actors = load_actors(args.actors.as_ref(), &args.add_actors)?;
+    let actors = args.actors.load()?;
     let items = articles(&args.input)?;
     let mut out = RowWriter::from_args(&args.output)?;
     if let Some(cols) = header() {

@@ -19,7 +19,6 @@ use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use stance::actors::Actors;
 use stance::dedup::{self, Index};
 use stance::input::{articles, InputArgs, Item};
 use stance::model::Model;
@@ -36,10 +35,8 @@ pub struct Args {
     /// Model file (from `stance train`); the embedded default model otherwise.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
-    /// Actor dictionary CSV (alias,canonical,side) added to the built-in one;
-    /// its rows win on conflicts.
-    #[arg(long, value_name = "FILE")]
-    pub actors: Option<PathBuf>,
+    #[command(flatten)]
+    pub actors: super::ActorArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
@@ -148,7 +145,7 @@ fn fingerprint(args: &Args, labels: &[String]) -> String {
         "v1|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{:?}",
         args.format,
         args.model,
-        args.actors,
+        (&args.actors.actors, &args.actors.add_actors),
         labels,
         i.paths,
         i.input_format,
@@ -330,10 +327,7 @@ impl Ordered<'_> {
 
 pub fn run(args: Args) -> Result<u8> {
     let started = Instant::now();
-    let mut actors = Actors::builtin();
-    if let Some(p) = &args.actors {
-        actors.extend(Actors::from_csv(p)?);
-    }
+    let actors = args.actors.load()?;
     let loaded;
     let model: &Model = match &args.model {
         Some(p) => {

@@ -16,8 +16,9 @@ pub enum TableFormat {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Score files from `stance score` (CSV or JSONL), or `-` for standard input.
-    #[arg(required = true, value_name = "SCORES")]
+    /// Score files from `stance score` (CSV or JSONL), or `-` for standard
+    /// input (the default, so that `stance score … | stance tables` works).
+    #[arg(value_name = "SCORES", default_value = "-")]
     pub scores: Vec<PathBuf>,
     /// Group by speaker, side, month or speaker,month.
     #[arg(long, default_value = "speaker", value_parser = clap::value_parser!(By))]
