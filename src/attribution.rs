@@ -1299,7 +1299,10 @@ impl<'d, 'a> Resolver<'d, 'a> {
                 }
             }
         }
-        if definite && (person_head || (ROLE_HEADS.contains(&head.as_str()) && !ORG_HEADS.contains(&head.as_str()))) {
+        // Only plain descriptions refer back this way: `the New York
+        // businessman` names its own referent and stays as written.
+        let plain = r.clone().all(|k| !doc.is_cap(k) || DETERMINERS.contains(&doc.lower(k).as_str()) || self.actors.descriptor_side(doc.word(k)).is_some());
+        if definite && plain && (person_head || (ROLE_HEADS.contains(&head.as_str()) && !ORG_HEADS.contains(&head.as_str()))) {
             let recent = self.events.iter().rev().take(RECENT_SPEAKERS).find(|e| {
                 e.pos < at && e.person && desc_side.as_ref().is_none_or(|s| *s == e.side)
             });
