@@ -156,15 +156,43 @@ fn is_plural_possessive(after: &str) -> bool {
     word.chars().next().is_some_and(char::is_lowercase) && !ATTRIBUTION.contains(&word.as_str())
 }
 
+/// Bytes that may start a quotation mark: the ASCII marks, and the lead
+/// bytes of `«` `»` (C2 AB, C2 BB) and of `“ ” „ ‘ ’ ‹ › ″` (E2 80 ..).
+/// Every other byte is passed over without decoding a char.
+const MARK_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[b'`' as usize] = true;
+    t[0xC2] = true;
+    t[0xE2] = true;
+    t
+};
+
 /// All candidate marks of one paragraph `text[para]`, in order.
 /// Apostrophes inside or at the start of words (`don't`, `’90s`) are left out.
+///
+/// Jumps from one possible mark to the next by a byte table and decodes only
+/// the chars around a candidate: most of a paragraph has no mark, and
+/// decoding every char was the bulk of quote finding.
 fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
     let s = &text[para.clone()];
-    let mut it = s.char_indices().peekable();
-    let mut prev: Option<char> = None;
-    while let Some((i, c)) = it.next() {
-        let next = it.peek().map(|&(_, n)| n);
-        let mut len = c.len_utf8();
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !MARK_LEAD[bytes[i] as usize] {
+            i += 1;
+            continue;
+        }
+        // `i` is a char boundary: it holds an ASCII byte or a lead byte.
+        let Some(c) = s[i..].chars().next() else { break };
+        let clen = c.len_utf8();
+        // The char before the mark. (After a doubled mark `''` or ``` `` ```
+        // this is its second half, which, like the `"` it stands for, is a
+        // left boundary and not alphanumeric: the tests below agree.)
+        let prev = s[..i].chars().next_back();
+        let next = s[i + clen..].chars().next();
+        let mut len = clen;
         let mut after = next;
         let found = match c {
             '"' | '″' => Some((MarkStyle::Double, Role::Either)),
@@ -176,16 +204,14 @@ fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
             '‹' => Some((MarkStyle::Guillemet, Role::Open)),
             '›' => Some((MarkStyle::Guillemet, Role::Close)),
             '`' if next == Some('`') => {
-                it.next();
                 len = 2;
-                after = it.peek().map(|&(_, n)| n);
+                after = s[i + 2..].chars().next();
                 Some((MarkStyle::Double, Role::Open))
             }
             '`' => Some((MarkStyle::Single, Role::Open)),
             '\'' if next == Some('\'') => {
-                it.next();
                 len = 2;
-                after = it.peek().map(|&(_, n)| n);
+                after = s[i + 2..].chars().next();
                 Some((MarkStyle::Double, Role::Either))
             }
             '\'' | '’' | '‘' => {
@@ -198,7 +224,7 @@ fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
                     } else {
                         None // don't, Peskov’s
                     }
-                } else if is_apostrophe(c, prev, next, &s[i + c.len_utf8()..]) {
+                } else if is_apostrophe(c, prev, next, &s[i + clen..]) {
                     None
                 } else if c == '‘' {
                     if alnum_before && !alnum_after {
@@ -223,10 +249,8 @@ fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
                 left_open: prev.is_none_or(is_left_boundary),
                 right_open: after.is_none_or(is_right_boundary),
             });
-            prev = Some(if len == 2 { '"' } else { c });
-        } else {
-            prev = Some(c);
         }
+        i += len;
     }
 }
 
