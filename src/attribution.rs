@@ -1315,6 +1315,15 @@ impl<'d, 'a> Resolver<'d, 'a> {
                 return Some(Resolved { mention, ..p });
             }
         }
+        // (c2) An unnamed minister in an article that already quotes that
+        // minister's ministry (`the Russian Foreign Affairs Minister stated`
+        // after `the Russian Foreign Ministry warned`): the article reports
+        // the ministry's statement, so the ministry is the speaker.
+        if definite && head == "minister" {
+            if let Some(m) = self.earlier_ministry(&words, at) {
+                return Some(Resolved { mention, ..m });
+            }
+        }
         // (d) The description itself is the speaker (`a senior US official`).
         if !words.iter().any(|w| ROLE_HEADS.contains(&w.as_str())) && !doc.has_name(r.clone()) && !is_plain_noun(&head) {
             return None;
@@ -1326,6 +1335,23 @@ impl<'d, 'a> Resolver<'d, 'a> {
         let speaker = doc.span_text(sr).to_string();
         let side = side_of_speaker_description(self.actors, &format!("{speaker} {extra}")).unwrap_or_else(|| UNKNOWN_SIDE.to_string());
         Some(Resolved { speaker, side, mention, person: person_head })
+    }
+
+    /// The most recent earlier institutional speaker that is the ministry of
+    /// the minister described by `words` (lowercase, determiners removed):
+    /// every word of the description, with `minister` read as `ministry` and
+    /// `affairs` dropped, is a word of the ministry's name or a descriptor of
+    /// its side (`Russian Foreign Affairs Minister` → `Russian Foreign Ministry`).
+    fn earlier_ministry(&self, words: &[String], at: usize) -> Option<Resolved> {
+        let e = self.events.iter().rev().take(RECENT_SPEAKERS).filter(|e| e.pos < at && !e.person).find(|e| {
+            let name: Vec<String> = e.speaker.split_whitespace().map(|w| w.to_lowercase()).collect();
+            name.iter().any(|w| w == "ministry")
+                && words.iter().map(|w| w.trim_end_matches("'s")).filter(|w| *w != "affairs").all(|w| {
+                    let w = if w == "minister" { "ministry" } else { w };
+                    name.iter().any(|n| n == w) || self.actors.descriptor_side(w).is_some_and(|s| s == e.side)
+                })
+        })?;
+        Some(Resolved { speaker: e.speaker.clone(), side: e.side.clone(), mention: 0..0, person: false })
     }
 
     /// `he`, `she`, `they`: the nearest earlier speaker or named person of

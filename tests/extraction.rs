@@ -316,3 +316,22 @@ fn fixture_wire_story() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// An unnamed minister in an article that reports a ministry statement is the
+/// ministry: the article never names a person for the role.
+#[test]
+fn unnamed_minister_is_the_ministry_already_quoted() {
+    let t = "Moscow issued a statement on Tuesday.\n\
+             \"The talks cannot go on like this,\" the Russian Foreign Ministry warned.\n\
+             \"The door stays open for a serious offer,\" the Russian Foreign Affairs Minister stated.\n";
+    assert_eq!(who(t, "The door stays"), pair("Russian Foreign Ministry", "RU"));
+}
+
+/// Without an earlier statement by the ministry, the description stays the speaker.
+#[test]
+fn unnamed_minister_without_ministry_stays_a_description() {
+    let t = "\"The door stays open for a serious offer,\" the Russian Foreign Affairs Minister stated.\n";
+    let (speaker, side) = who(t, "The door stays");
+    assert_ne!(speaker, "Russian Foreign Ministry");
+    assert_eq!(side, "RU");
+}
