@@ -307,7 +307,7 @@ fn leading(doc: &Doc, lo: usize, hi: usize) -> Option<Clause> {
         let mut vs = v;
         if doc.lower(v).ends_with("ing") && vs > lo && doc.lower(vs - 1) == "as" {
             vs -= 1;
-            while vs > lo && matches!(doc.lower(vs - 1).as_str(), "quoted" | "reported" | "cited" | "was" | "is" | "were" | "been" | "has" | "had") {
+            while vs > lo && matches!(doc.lower(vs - 1), "quoted" | "reported" | "cited" | "was" | "is" | "were" | "been" | "has" | "had") {
                 vs -= 1;
             }
         }
@@ -332,8 +332,8 @@ fn leading(doc: &Doc, lo: usize, hi: usize) -> Option<Clause> {
 /// The verb plus `reporters`/`the media` or `out` after it, for the cue.
 fn cue_range(doc: &Doc, v: usize, hi: usize) -> Range<usize> {
     let mut e = v + 1;
-    if e < hi && matches!(doc.lower(v).as_str(), "told" | "tells" | "tell" | "telling") {
-        if e + 1 < hi && doc.lower(e) == "the" && matches!(doc.lower(e + 1).as_str(), "media" | "press") {
+    if e < hi && matches!(doc.lower(v), "told" | "tells" | "tell" | "telling") {
+        if e + 1 < hi && doc.lower(e) == "the" && matches!(doc.lower(e + 1), "media" | "press") {
             e += 2;
         } else if doc.lower(e) == "reporters" || doc.lower(e) == "journalists" {
             e += 1;
@@ -348,7 +348,7 @@ fn cue_range(doc: &Doc, v: usize, hi: usize) -> Range<usize> {
 /// phrase, after leading connectives and an introductory phrase.
 fn sentence_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
     let mut i = lo;
-    while i < hi && (!matches!(doc.toks[i].kind, Kind::Word) || CONNECTIVES.contains(&doc.lower(i).as_str())) {
+    while i < hi && (!matches!(doc.toks[i].kind, Kind::Word) || CONNECTIVES.contains(&doc.lower(i))) {
         if matches!(doc.toks[i].kind, Kind::Quote(_)) {
             return None;
         }
@@ -362,7 +362,7 @@ fn sentence_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
     // noun phrase, at the start or after a comma, that a verb follows.
     let mut starts = vec![i];
     starts.extend((i..hi.min(i + 30)).filter(|&k| doc.is_punct_in(k, ",")).map(|k| k + 1).take(3));
-    let intro = INTRO.contains(&doc.lower(i).as_str()) || doc.lower(i).ends_with("ing");
+    let intro = INTRO.contains(&doc.lower(i)) || doc.lower(i).ends_with("ing");
     for (n, st) in starts.into_iter().enumerate() {
         if n == 0 && intro {
             continue;
@@ -372,7 +372,7 @@ fn sentence_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
         let verb_follows = after < doc.toks.len()
             && doc.toks[after].kind == Kind::Word
             && !doc.is_cap(after)
-            && !LINKS.contains(&doc.lower(after).as_str());
+            && !LINKS.contains(&doc.lower(after));
         if verb_follows || after >= hi {
             return Some(np);
         }
@@ -383,7 +383,7 @@ fn sentence_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
 /// Skips `on Monday`, `in a statement`, `later` after a verb.
 fn skip_forward_adverbials(doc: &Doc, i: usize, j: usize) -> usize {
     let mut i = i;
-    while i < j && matches!(doc.lower(i).as_str(), "also" | "later" | "earlier" | "then" | "again" | "today" | "yesterday" | "tonight") {
+    while i < j && matches!(doc.lower(i), "also" | "later" | "earlier" | "then" | "again" | "today" | "yesterday" | "tonight") {
         i += 1;
     }
     i
@@ -427,15 +427,15 @@ fn skip_backward_adverbials(doc: &Doc, lo: usize, end: usize) -> usize {
             return j;
         }
         let w = doc.lower(j - 1);
-        if SKIP_BACK.contains(&w.as_str()) {
+        if SKIP_BACK.contains(&w) {
             j -= 1;
             continue;
         }
         // `Peskov on December 23 warned`, `Biden on Monday said`
-        if TIME_WORDS.contains(&w.as_str()) || w.chars().all(|c| c.is_ascii_digit()) {
+        if TIME_WORDS.contains(&w) || w.chars().all(|c| c.is_ascii_digit()) {
             let found = (j.saturating_sub(4).max(lo)..j - 1)
                 .rev()
-                .find(|&k| matches!(doc.lower(k).as_str(), "on" | "in" | "at" | "last" | "this" | "earlier" | "late" | "early"));
+                .find(|&k| matches!(doc.lower(k), "on" | "in" | "at" | "last" | "this" | "earlier" | "late" | "early"));
             if let Some(k) = found {
                 j = k;
                 continue;
@@ -450,7 +450,7 @@ fn np_run_backward(doc: &Doc, lo: usize, end: usize) -> Option<Range<usize>> {
     if end <= lo || !(matches!(doc.toks[end - 1].kind, Kind::Word) || doc.is_punct_in(end - 1, ")")) {
         return None;
     }
-    if PRONOUNS.contains(&doc.lower(end - 1).as_str()) {
+    if PRONOUNS.contains(&doc.lower(end - 1)) {
         return Some(end - 1..end);
     }
     let mut i = end;
@@ -474,9 +474,9 @@ fn np_run_backward(doc: &Doc, lo: usize, end: usize) -> Option<Range<usize>> {
             break;
         }
         let w = doc.lower(k);
-        if DETERMINERS.contains(&w.as_str()) {
+        if DETERMINERS.contains(&w) {
             // `Mr. Morgan of the Sierra Club`: the determiner after a link word.
-            if k >= lo + 2 && matches!(doc.lower(k - 1).as_str(), "of" | "for" | "to" | "at") && doc.is_np_word(k - 2) {
+            if k >= lo + 2 && matches!(doc.lower(k - 1), "of" | "for" | "to" | "at") && doc.is_np_word(k - 2) {
                 i = k - 1;
                 continue;
             }
@@ -486,7 +486,7 @@ fn np_run_backward(doc: &Doc, lo: usize, end: usize) -> Option<Range<usize>> {
         // The head noun right before the verb may be any noun (`the New York
         // businessman said`, `the ad's narrator says`), and so may a noun
         // before a name (`Trump lawyer Marc Kasowitz`).
-        if (k + 1 == end || (k + 1 < end && (doc.is_cap(k + 1) || ROLES.contains(&doc.lower(k + 1).as_str())))) && is_plain_noun(&w) {
+        if (k + 1 == end || (k + 1 < end && (doc.is_cap(k + 1) || ROLES.contains(&doc.lower(k + 1))))) && is_plain_noun(&w) {
             i = k;
             continue;
         }
@@ -494,16 +494,16 @@ fn np_run_backward(doc: &Doc, lo: usize, end: usize) -> Option<Range<usize>> {
             i = k;
             continue;
         }
-        let ok = (doc.is_cap(k) && !CAP_STOP.contains(&w.as_str()) && !PRONOUNS.contains(&w.as_str()))
-            || ROLES.contains(&w.as_str())
-            || (LINKS.contains(&w.as_str()) && k > lo && i < end && doc.is_np_word(k - 1));
+        let ok = (doc.is_cap(k) && !CAP_STOP.contains(&w) && !PRONOUNS.contains(&w))
+            || ROLES.contains(&w)
+            || (LINKS.contains(&w) && k > lo && i < end && doc.is_np_word(k - 1));
         if !ok {
             break;
         }
         i = k;
     }
     // A phrase never starts with a link word (a determiner is fine).
-    while i < end && LINKS.contains(&doc.lower(i).as_str()) && !DETERMINERS.contains(&doc.lower(i).as_str()) {
+    while i < end && LINKS.contains(&doc.lower(i)) && !DETERMINERS.contains(&doc.lower(i)) {
         i += 1;
     }
     let r = i..end;
@@ -530,11 +530,11 @@ fn np_run_forward(doc: &Doc, start: usize, hi: usize) -> Option<Range<usize>> {
         return None;
     }
     let w0 = doc.lower(start);
-    if PRONOUNS.contains(&w0.as_str()) {
+    if PRONOUNS.contains(&w0) {
         return Some(start..start + 1);
     }
     let mut i = start;
-    if DETERMINERS.contains(&w0.as_str()) {
+    if DETERMINERS.contains(&w0) {
         i += 1;
     }
     let mut end = i;
@@ -554,11 +554,11 @@ fn np_run_forward(doc: &Doc, start: usize, hi: usize) -> Option<Range<usize>> {
             break;
         }
         let w = doc.lower(i);
-        let ok = (doc.is_cap(i) && !CAP_STOP.contains(&w.as_str()) && !PRONOUNS.contains(&w.as_str()))
-            || ROLES.contains(&w.as_str())
+        let ok = (doc.is_cap(i) && !CAP_STOP.contains(&w) && !PRONOUNS.contains(&w))
+            || ROLES.contains(&w)
             // `Ministry of the Interior`: only `the` after a link word.
-            || (i > start && w == "the" && LINKS.contains(&doc.lower(i - 1).as_str()) && doc.lower(i - 1) != "the");
-        let link = LINKS.contains(&w.as_str()) && i > start && i + 1 < hi && doc.is_np_word(i + 1);
+            || (i > start && w == "the" && LINKS.contains(&doc.lower(i - 1)) && doc.lower(i - 1) != "the");
+        let link = LINKS.contains(&w) && i > start && i + 1 < hi && doc.is_np_word(i + 1);
         if ok {
             i += 1;
             end = i;
@@ -755,8 +755,8 @@ impl<'a> Doc<'a> {
         terminal && self.next_starts_sentence(i)
     }
 
-    fn lower(&self, i: usize) -> String {
-        self.lowers.get(i).cloned().unwrap_or_default()
+    fn lower(&self, i: usize) -> &str {
+        self.lowers.get(i).map_or("", String::as_str)
     }
 
     fn word(&self, i: usize) -> &str {
@@ -971,7 +971,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
                     }
                 }
                 let words = (i..j).filter(|&k| doc.toks[k].kind == Kind::Word).count();
-                if words >= 2 && !(i..j).any(|k| ORG_HEADS.contains(&doc.lower(k).as_str())) {
+                if words >= 2 && !(i..j).any(|k| ORG_HEADS.contains(&doc.lower(k))) {
                     names.push(i..j);
                 }
                 i = j.max(i + 1);
@@ -981,14 +981,14 @@ impl<'d, 'a> Resolver<'d, 'a> {
         }
         let mut honorific = BTreeMap::new();
         for k in 0..n {
-            let g = match doc.lower(k).as_str() {
+            let g = match doc.lower(k) {
                 "mr" => 'm',
                 "ms" | "mrs" => 'f',
                 _ => continue,
             };
             let next = if k + 1 < n && doc.is_abbrev_dot(k + 1) { k + 2 } else { k + 1 };
             if next < n && doc.is_cap(next) {
-                honorific.entry(doc.lower(next)).or_insert(g);
+                honorific.entry(doc.lower(next).to_string()).or_insert(g);
             }
         }
         let mut by_surname = BTreeMap::new();
@@ -998,17 +998,17 @@ impl<'d, 'a> Resolver<'d, 'a> {
             }
             let words: Vec<usize> = nm.clone().filter(|&k| doc.toks[k].kind == Kind::Word).collect();
             let sur = match words.as_slice() {
-                [.., a, b] if matches!(doc.lower(*b).as_str(), "jr" | "sr" | "ii" | "iii") => doc.lower(*a),
+                [.., a, b] if matches!(doc.lower(*b), "jr" | "sr" | "ii" | "iii") => doc.lower(*a),
                 [.., b] => doc.lower(*b),
                 [] => continue,
             };
-            by_surname.entry(sur).or_insert_with(|| nm.clone());
+            by_surname.entry(sur.to_string()).or_insert_with(|| nm.clone());
         }
         let mut org_heads: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for k in 0..n {
             let w = doc.lower(k);
-            if ORG_HEADS.contains(&w.as_str()) {
-                org_heads.entry(w).or_default().push(k);
+            if ORG_HEADS.contains(&w) {
+                org_heads.entry(w.to_string()).or_default().push(k);
             }
         }
         Resolver {
@@ -1045,7 +1045,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
     fn resolve_inner(&mut self, np: &Np, at: usize) -> Option<Resolved> {
         let doc = self.doc;
         let main = np.toks.clone();
-        if main.len() == 1 && PRONOUNS.contains(&doc.lower(main.start).as_str()) {
+        if main.len() == 1 && PRONOUNS.contains(&doc.lower(main.start)) {
             return self.resolve_pronoun(main.start, at);
         }
         // Prefer the part that carries a personal name: `the Kremlin
@@ -1081,7 +1081,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
     fn lookup_phrase(&self, r: Range<usize>) -> Option<(String, String)> {
         let doc = self.doc;
         let mut r = r;
-        while !r.is_empty() && DETERMINERS.contains(&doc.lower(r.start).as_str()) {
+        while !r.is_empty() && DETERMINERS.contains(&doc.lower(r.start)) {
             r.start += 1;
         }
         if r.is_empty() {
@@ -1113,8 +1113,8 @@ impl<'d, 'a> Resolver<'d, 'a> {
         // probably a place or an outlet.
         let person = full.is_some()
             || words >= 2
-            || (r.start > 0 && TITLES.contains(&doc.lower(r.start - 1).as_str()))
-            || (r.start > 1 && doc.is_abbrev_dot(r.start - 1) && TITLES.contains(&doc.lower(r.start - 2).as_str()));
+            || (r.start > 0 && TITLES.contains(&doc.lower(r.start - 1)))
+            || (r.start > 1 && doc.is_abbrev_dot(r.start - 1) && TITLES.contains(&doc.lower(r.start - 2)));
         if let Some(s) = self.sides.get(&name) {
             return (name, s.clone(), person);
         }
@@ -1132,7 +1132,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
 
     /// The first multi-word name in the article ending with the surname at token `t`.
     fn full_name_for(&self, t: usize) -> Option<Range<usize>> {
-        self.by_surname.get(&self.doc.lower(t)).cloned()
+        self.by_surname.get(self.doc.lower(t)).cloned()
     }
 
     /// The words describing a name where it is written: the titles right
@@ -1154,7 +1154,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
         if name.end + 1 < after_hi && doc.is_punct_in(name.end, ",(") {
             let a = name.end + 1;
             let starts_np = doc.toks[a].kind == Kind::Word
-                && (DETERMINERS.contains(&doc.lower(a).as_str()) || doc.is_cap(a) || ROLES.contains(&doc.lower(a).as_str()));
+                && (DETERMINERS.contains(&doc.lower(a)) || doc.is_cap(a) || ROLES.contains(&doc.lower(a)));
             if starts_np {
                 if let Some(stop) = (a..after_hi).find(|&k| doc.is_punct_in(k, ",);") || doc.is_sentence_punct(k) || doc.is_verb(k)) {
                     if stop > a {
@@ -1172,9 +1172,9 @@ impl<'d, 'a> Resolver<'d, 'a> {
     fn resolve_description(&mut self, r: Range<usize>, extra: &str, at: usize, mention: Range<usize>) -> Option<Resolved> {
         let doc = self.doc;
         let mut words: Vec<String> =
-            r.clone().filter(|&k| doc.toks[k].kind == Kind::Word).map(|k| doc.lower(k)).collect();
+            r.clone().filter(|&k| doc.toks[k].kind == Kind::Word).map(|k| doc.lower(k).to_string()).collect();
         let definite = words.first().is_some_and(|w| w == "the");
-        while words.first().is_some_and(|w| DETERMINERS.contains(&w.as_str())) {
+        while words.first().is_some_and(|w| DETERMINERS.contains(&w)) {
             words.remove(0);
         }
         if words.is_empty() {
@@ -1189,10 +1189,10 @@ impl<'d, 'a> Resolver<'d, 'a> {
             .cloned()
             .unwrap_or_default();
         let desc_side = self.actors.side_of_description(&format!("{} {extra}", doc.span_text(r.clone()))).map(str::to_string);
-        let person_head = PERSON_HEADS.contains(&head.as_str());
+        let person_head = PERSON_HEADS.contains(&head);
         // (a) The same words written just before a name elsewhere in the
         // article: `Deputy Foreign Minister Sergei Ryabkov`.
-        if words.iter().any(|w| ROLE_HEADS.contains(&w.as_str())) {
+        if words.iter().any(|w| ROLE_HEADS.contains(&w)) {
             let from = r.start.saturating_sub(LOOKBACK);
             // `names` is in text order, so the window is found by bisection.
             let a = self.names.partition_point(|n| n.start < from);
@@ -1216,7 +1216,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
         }
         // (b) A known actor the article names whose alias has the head noun:
         // `the embassy` → `the Russian embassy to the United States`.
-        if ORG_HEADS.contains(&head.as_str()) {
+        if ORG_HEADS.contains(&head) {
             let mut best: Option<(usize, String, String)> = None;
             let at_tok = doc.toks.partition_point(|t| t.start < at);
             let empty = Vec::new();
@@ -1250,7 +1250,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
         // (b3) `the channel said`, `the report said`: the outlet the article
         // named with that word (`the DeepState Telegram channel`, `a report
         // by TASS`), most recent first.
-        if definite && MEDIA_HEADS.contains(&head.as_str()) {
+        if definite && MEDIA_HEADS.contains(&head) {
             let mut k = r.start;
             while k > 0 {
                 k -= 1;
@@ -1259,19 +1259,19 @@ impl<'d, 'a> Resolver<'d, 'a> {
                 }
                 // `DeepState Telegram channel`, `Reuters report`
                 let mut b = k;
-                while b > 0 && doc.is_cap(b - 1) && !CAP_STOP.contains(&doc.lower(b - 1).as_str()) {
+                while b > 0 && doc.is_cap(b - 1) && !CAP_STOP.contains(&doc.lower(b - 1)) {
                     b -= 1;
                 }
                 let name = if b < k {
                     Some(b..k)
-                } else if k + 2 < r.start && matches!(doc.lower(k + 1).as_str(), "by" | "from" | "of") {
+                } else if k + 2 < r.start && matches!(doc.lower(k + 1), "by" | "from" | "of") {
                     np_run_forward(doc, k + 2, r.start).filter(|n| doc.has_name(n.clone()))
                 } else {
                     None
                 };
                 if let Some(n) = name {
                     let mut n = n;
-                    while n.len() > 1 && DETERMINERS.contains(&doc.lower(n.start).as_str()) {
+                    while n.len() > 1 && DETERMINERS.contains(&doc.lower(n.start)) {
                         n.start += 1;
                     }
                     let found = self.lookup_phrase(n.clone());
@@ -1290,7 +1290,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
         }
         // (b2) `a Pentagon spokesman`, `U.K. Foreign Office officials`: the
         // institution they speak for.
-        if SPOKES_HEADS.contains(&head.as_str()) && !definite {
+        if SPOKES_HEADS.contains(&head) && !definite {
             for a in r.start..r.end {
                 for b in (a + 1..r.end).rev() {
                     if let Some(found) = self.lookup_phrase(a..b).filter(|f| !is_person(&f.0)) {
@@ -1301,8 +1301,8 @@ impl<'d, 'a> Resolver<'d, 'a> {
         }
         // Only plain descriptions refer back this way: `the New York
         // businessman` names its own referent and stays as written.
-        let plain = r.clone().all(|k| !doc.is_cap(k) || DETERMINERS.contains(&doc.lower(k).as_str()) || self.actors.descriptor_side(doc.word(k)).is_some());
-        if definite && plain && (person_head || (ROLE_HEADS.contains(&head.as_str()) && !ORG_HEADS.contains(&head.as_str()))) {
+        let plain = r.clone().all(|k| !doc.is_cap(k) || DETERMINERS.contains(&doc.lower(k)) || self.actors.descriptor_side(doc.word(k)).is_some());
+        if definite && plain && (person_head || (ROLE_HEADS.contains(&head) && !ORG_HEADS.contains(&head))) {
             let recent = self.events.iter().rev().take(RECENT_SPEAKERS).find(|e| {
                 e.pos < at && e.person && desc_side.as_ref().is_none_or(|s| *s == e.side)
             });
@@ -1325,11 +1325,11 @@ impl<'d, 'a> Resolver<'d, 'a> {
             }
         }
         // (d) The description itself is the speaker (`a senior US official`).
-        if !words.iter().any(|w| ROLE_HEADS.contains(&w.as_str())) && !doc.has_name(r.clone()) && !is_plain_noun(&head) {
+        if !words.iter().any(|w| ROLE_HEADS.contains(&w)) && !doc.has_name(r.clone()) && !is_plain_noun(&head) {
             return None;
         }
         let mut sr = r.clone();
-        while sr.len() > 1 && DETERMINERS.contains(&doc.lower(sr.start).as_str()) {
+        while sr.len() > 1 && DETERMINERS.contains(&doc.lower(sr.start)) {
             sr.start += 1;
         }
         let speaker = doc.span_text(sr).to_string();
@@ -1363,8 +1363,8 @@ impl<'d, 'a> Resolver<'d, 'a> {
         let pos = doc.toks[t].start.min(at);
         let mut cands: Vec<Event> =
             self.events.iter().filter(|e| e.pos < pos).rev().take(RECENT_SPEAKERS).cloned().collect();
-        let plural = matches!(p.as_str(), "they" | "it" | "we");
-        let want = match p.as_str() {
+        let plural = matches!(p, "they" | "it" | "we");
+        let want = match p {
             "he" => Some('m'),
             "she" => Some('f'),
             _ => None,
@@ -1490,10 +1490,10 @@ impl<'d, 'a> Resolver<'d, 'a> {
     /// `m` or `f` when the first name or an honorific in the article tells.
     fn gender(&self, name: &str) -> Option<char> {
         let first = name.split_whitespace().next()?.to_lowercase();
-        if FEMALE_NAMES.contains(&first.as_str()) {
+        if FEMALE_NAMES.contains(&first) {
             return Some('f');
         }
-        if MALE_NAMES.contains(&first.as_str()) {
+        if MALE_NAMES.contains(&first) {
             return Some('m');
         }
         let sur = name.split_whitespace().last()?.to_lowercase();
@@ -1516,16 +1516,16 @@ fn side_of_speaker_description(actors: &Actors, description: &str) -> Option<Str
 }
 
 /// Heads of descriptions of a news outlet or publication.
-static MEDIA_HEADS: &[&str] = &[
+static MEDIA_HEADS: WordSet = WordSet::new(&[
     "channel", "outlet", "newspaper", "paper", "agency", "report", "website", "site", "broadcaster", "network",
     "magazine", "daily", "tabloid", "publication", "blog", "station",
-];
+]);
 
 /// Heads of descriptions of someone speaking for an institution.
-static SPOKES_HEADS: &[&str] = &["spokesman", "spokeswoman", "spokesperson", "representative", "official", "officials", "source", "sources"];
+static SPOKES_HEADS: WordSet = WordSet::new(&["spokesman", "spokeswoman", "spokesperson", "representative", "official", "officials", "source", "sources"]);
 
 /// Description words that place a speaker outside the parties to a conflict.
-static NON_PARTY: &[&str] = &[
+static NON_PARTY: WordSet = WordSet::new(&[
     "analyst", "analysts", "expert", "experts", "journalist", "journalists", "reporter", "editor", "correspondent",
     "columnist", "commentator", "professor", "researcher", "researchers", "historian", "scholar", "author",
     "writer", "magazine", "newspaper", "broadcaster", "outlet", "tabloid", "blogger", "fellow", "think-tank",
@@ -1534,7 +1534,7 @@ static NON_PARTY: &[&str] = &[
     "radio", "station", "channel", "tv", "television", "website", "podcast", "show", "host", "presenter",
     "shopkeeper", "resident", "residents", "civilian", "civilians", "witness", "survivor", "refugee", "volunteer",
     "farmer", "student", "teacher", "doctor", "nurse", "pensioner", "worker", "driver", "owner",
-];
+]);
 
 /// A lowercase word that can head a description: not a function word, an
 /// adverb or a verb form.
@@ -1548,8 +1548,25 @@ fn is_plain_noun(w: &str) -> bool {
         && VERBS.binary_search(&w).is_err()
 }
 
+/// A fixed word list looked up by hash: the lists are consulted for nearly
+/// every token, and a linear scan of a long list dominated the profile.
+struct WordSet {
+    list: &'static [&'static str],
+    set: std::sync::OnceLock<std::collections::HashSet<&'static str>>,
+}
+
+impl WordSet {
+    const fn new(list: &'static [&'static str]) -> WordSet {
+        WordSet { list, set: std::sync::OnceLock::new() }
+    }
+
+    fn contains<S: AsRef<str> + ?Sized>(&self, w: &S) -> bool {
+        self.set.get_or_init(|| self.list.iter().copied().collect()).contains(w.as_ref())
+    }
+}
+
 /// Titles that are also surnames (`Mr. King`, `John Major`).
-static SURNAME_TITLES: &[&str] = &["king", "major", "bishop", "judge", "marshal", "prince", "justice", "speaker", "chancellor"];
+static SURNAME_TITLES: WordSet = WordSet::new(&["king", "major", "bishop", "judge", "marshal", "prince", "justice", "speaker", "chancellor"]);
 
 /// Token `i` comes right after an honorific (`Mr.`) or a first name.
 fn follows_honorific_or_name(doc: &Doc, i: usize) -> bool {
@@ -1558,8 +1575,8 @@ fn follows_honorific_or_name(doc: &Doc, i: usize) -> bool {
         k -= 1;
     }
     let w = doc.lower(k);
-    matches!(w.as_str(), "mr" | "mrs" | "ms" | "dr" | "sen" | "rep" | "gov")
-        || (doc.is_cap(k) && !TITLES.contains(&w.as_str()) && !CAP_STOP.contains(&w.as_str()) && k + 1 == i)
+    matches!(w, "mr" | "mrs" | "ms" | "dr" | "sen" | "rep" | "gov")
+        || (doc.is_cap(k) && !TITLES.contains(&w) && !CAP_STOP.contains(&w) && k + 1 == i)
 }
 
 /// A run of all-capital words (`READ MORE`), page furniture rather than a name.
@@ -1572,10 +1589,10 @@ fn is_shouting(doc: &Doc, r: Range<usize>) -> bool {
 
 fn is_title_or_stop(doc: &Doc, i: usize) -> bool {
     let w = doc.lower(i);
-    if SURNAME_TITLES.contains(&w.as_str()) && i > 0 && follows_honorific_or_name(doc, i) {
+    if SURNAME_TITLES.contains(&w) && i > 0 && follows_honorific_or_name(doc, i) {
         return false; // `Mr. King`, `Larry King`
     }
-    TITLES.contains(&w.as_str()) || CAP_STOP.contains(&w.as_str()) || PRONOUNS.contains(&w.as_str()) || w.ends_with("'s")
+    TITLES.contains(&w) || CAP_STOP.contains(&w) || PRONOUNS.contains(&w) || w.ends_with("'s")
 }
 
 /// The personal name at the end of a phrase, titles and descriptions
@@ -1588,13 +1605,13 @@ fn name_part(doc: &Doc, r: Range<usize>) -> Option<Range<usize>> {
         }
     }
     // `Mr. Morgan of the Sierra Club`: the name is before the link word.
-    if let Some(m) = (r.start + 1..r.end).find(|&m| matches!(doc.lower(m).as_str(), "of" | "at" | "from")) {
+    if let Some(m) = (r.start + 1..r.end).find(|&m| matches!(doc.lower(m), "of" | "at" | "from")) {
         if let Some(n) = name_part(doc, r.start..m) {
             return Some(n);
         }
     }
     // Post-nominals: `Cathryn McGahey KC`.
-    while r.len() > 1 && matches!(doc.lower(r.end - 1).as_str(), "kc" | "qc" | "mp" | "mep") {
+    while r.len() > 1 && matches!(doc.lower(r.end - 1), "kc" | "qc" | "mp" | "mep") {
         r.end -= 1;
     }
     let mut s = r.end;
@@ -1617,14 +1634,14 @@ fn name_part(doc: &Doc, r: Range<usize>) -> Option<Range<usize>> {
     // object of the description, not the speaker's name.
     if nr.start > r.start {
         let before = doc.lower(nr.start - 1);
-        let before2 = if nr.start >= r.start + 2 { doc.lower(nr.start - 2) } else { String::new() };
-        if matches!(before.as_str(), "to" | "of" | "for" | "in" | "at") || (before == "the" && matches!(before2.as_str(), "to" | "of" | "for" | "in" | "at")) {
+        let before2 = if nr.start >= r.start + 2 { doc.lower(nr.start - 2) } else { "" };
+        if matches!(before, "to" | "of" | "for" | "in" | "at") || (before == "the" && matches!(before2, "to" | "of" | "for" | "in" | "at")) {
             // …unless a personal name follows the object: `Professor of
             // Communications Dmitry Evstafiev` → `Dmitry Evstafiev`.
             let words: Vec<usize> = nr.clone().filter(|&k| doc.toks[k].kind == Kind::Word).collect();
             if words.len() >= 3 {
                 let last_two = words[words.len() - 2]..nr.end;
-                if !last_two.clone().any(|k| ORG_NAME_WORDS.contains(&doc.lower(k).as_str())) {
+                if !last_two.clone().any(|k| ORG_NAME_WORDS.contains(&doc.lower(k))) {
                     return Some(last_two);
                 }
             }
@@ -1633,8 +1650,8 @@ fn name_part(doc: &Doc, r: Range<usize>) -> Option<Range<usize>> {
     }
     // A single capitalised word that is really a place or an institution
     // (`Moscow`, `Kremlin`) is not a personal name; the caller looks those up.
-    let words: Vec<String> = nr.clone().map(|k| doc.lower(k)).collect();
-    if words.iter().any(|w| ORG_HEADS.contains(&w.as_str()) || ROLES.contains(&w.as_str())) {
+    let words: Vec<String> = nr.clone().map(|k| doc.lower(k).to_string()).collect();
+    if words.iter().any(|w| ORG_HEADS.contains(&w) || ROLES.contains(&w)) {
         return None;
     }
     Some(nr)
@@ -1648,20 +1665,20 @@ fn is_person(name: &str) -> bool {
         && words.iter().all(|w| w.starts_with(|c: char| c.is_uppercase()))
         && !words.iter().any(|w| {
             let w = w.to_lowercase();
-            ORG_HEADS.contains(&w.as_str()) || ROLES.contains(&w.as_str()) || ORG_NAME_WORDS.contains(&w.as_str())
+            ORG_HEADS.contains(&w) || ROLES.contains(&w) || ORG_NAME_WORDS.contains(&w)
         })
 }
 
 /// Words that make a capitalised name an organisation, not a person
 /// (`Financial Times`, `Piers Morgan Uncensored`, `Brookings Institute`).
-static ORG_NAME_WORDS: &[&str] = &[
+static ORG_NAME_WORDS: WordSet = WordSet::new(&[
     "times", "post", "news", "journal", "telegraph", "guardian", "herald", "tribune", "gazette", "street", "press",
     "institute", "university", "college", "party", "company", "corp", "inc", "bank", "fund", "club", "foundation",
     "group", "network", "channel", "tv", "radio", "center", "centre", "force", "navy", "command", "court",
     "senate", "congress", "assembly", "federation", "republic", "organization", "organisation", "uncensored",
     "show", "magazine", "review", "daily", "weekly", "airlines", "industries", "association", "coalition",
     "brigade", "battalion", "regiment", "division", "fleet", "task", "bureau", "watch", "international",
-];
+]);
 
 // ---------------------------------------------------------------------------
 // Word lists. Sorted where binary-searched.
@@ -1696,7 +1713,7 @@ static VERBS: &[&str] = &[
 
 /// Words that never start or continue a name even when capitalised
 /// (sentence-initial function words, days, months).
-static CAP_STOP: &[&str] = &[
+static CAP_STOP: WordSet = WordSet::new(&[
     "a", "after", "also", "although", "an", "and", "april", "as", "asked", "at", "august", "because", "before",
     "but", "by", "december", "despite", "during", "earlier", "even", "february", "for", "friday", "from",
     "however", "if", "in", "instead", "it", "january", "july", "june", "last", "later", "march", "may",
@@ -1709,10 +1726,10 @@ static CAP_STOP: &[&str] = &[
     "overall", "notably", "importantly", "ultimately", "crucially", "otherwise", "similarly", "likewise",
     "specifically", "unfortunately", "fortunately", "besides", "here", "now", "again", "already", "just",
     "every", "each", "most", "more", "several", "any", "we", "you", "they", "he", "she", "i", "its", "is",
-];
+]);
 
 /// Common words that never head a speaker phrase.
-static FUNCTION_WORDS: &[&str] = &[
+static FUNCTION_WORDS: WordSet = WordSet::new(&[
     "the", "and", "but", "that", "this", "these", "those", "there", "then", "than", "which", "who", "whom",
     "what", "when", "where", "why", "how", "not", "also", "too", "very", "just", "only", "even", "still", "yet",
     "was", "were", "are", "has", "had", "have", "been", "being", "will", "would", "could", "should", "can",
@@ -1723,48 +1740,48 @@ static FUNCTION_WORDS: &[&str] = &[
     "tomorrow", "week", "year", "month", "time", "times", "later", "earlier", "ago", "instead", "though",
     "although", "because", "while", "since", "until", "unless", "whether", "either", "neither", "nor",
     "so", "as", "if", "out", "off", "up", "down", "away", "back", "well", "too", "far", "per", "via",
-];
+]);
 
-static CONNECTIVES: &[&str] = &["but", "and", "however", "meanwhile", "separately", "moreover", "also", "so", "yet", "still", "then", "now", "instead", "indeed"];
+static CONNECTIVES: WordSet = WordSet::new(&["but", "and", "however", "meanwhile", "separately", "moreover", "also", "so", "yet", "still", "then", "now", "instead", "indeed"]);
 
 /// First words of an introductory phrase that ends at a comma.
-static INTRO: &[&str] = &[
+static INTRO: WordSet = WordSet::new(&[
     "in", "on", "at", "after", "before", "during", "asked", "when", "while", "as", "with", "without", "despite",
     "following", "since", "earlier", "later", "last", "for", "from", "by", "over", "amid", "under", "like", "unlike",
     "if", "although", "though", "according", "to", "this", "that", "on", "given", "amid", "upon",
-];
+]);
 
-static PRONOUNS: &[&str] = &["he", "she", "they", "it", "we", "i"];
+static PRONOUNS: WordSet = WordSet::new(&["he", "she", "they", "it", "we", "i"]);
 
-static DETERMINERS: &[&str] = &["the", "a", "an", "its", "his", "her", "their", "our", "another", "one"];
+static DETERMINERS: WordSet = WordSet::new(&["the", "a", "an", "its", "his", "her", "their", "our", "another", "one"]);
 
 /// Words that may sit inside a name or institution: `Ministry of Defence`,
 /// `embassy to the United States`, `committee for international relations`.
-static LINKS: &[&str] = &["of", "for", "to", "on", "the", "and"];
+static LINKS: WordSet = WordSet::new(&["of", "for", "to", "on", "the", "and"]);
 
-static SKIP_BACK: &[&str] = &[
+static SKIP_BACK: WordSet = WordSet::new(&[
     "also", "later", "earlier", "then", "again", "previously", "recently", "reportedly", "has", "had", "have",
     "was", "is", "once", "further", "separately", "repeatedly", "publicly", "flatly", "bluntly", "firmly",
     "simply", "had", "would", "will", "openly", "angrily", "yesterday", "today", "tonight", "subsequently",
     "initially", "ultimately", "first", "herself", "himself", "themselves", "itself", "even", "just", "already",
-];
+]);
 
-static TIME_WORDS: &[&str] = &[
+static TIME_WORDS: WordSet = WordSet::new(&[
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
     "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
     "week", "month", "year", "morning", "evening", "night", "afternoon", "weekend", "day", "statement",
     "interview", "briefing", "conference", "post", "speech",
-];
+]);
 
 /// Abbreviations whose period does not end a sentence.
-static ABBREVS: &[&str] = &[
+static ABBREVS: WordSet = WordSet::new(&[
     "Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Gen", "Lt", "Col", "Sgt", "Capt", "Sen", "Rep", "Gov", "Prof",
     "Rev", "Adm", "Maj", "Cpl", "Jan", "Feb", "Mar", "Apr", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec", "No", "vs",
     "etc", "Inc", "Ltd", "Co", "Corp", "Mt", "Ft", "approx",
-];
+]);
 
 /// Titles and ranks stripped from names.
-static TITLES: &[&str] = &[
+static TITLES: WordSet = WordSet::new(&[
     "mr", "mrs", "ms", "dr", "miss", "sir", "sec", "kc", "mep", "lord", "lady", "dame", "president", "vice", "prime", "minister",
     "deputy", "foreign", "secretary", "general", "gen", "senator", "sen", "rep", "representative", "gov",
     "governor", "mayor", "ambassador", "spokesman", "spokeswoman", "spokesperson", "chancellor", "chairman",
@@ -1779,10 +1796,10 @@ static TITLES: &[&str] = &[
     "analyst", "expert", "economist", "columnist", "correspondent", "editor", "reporter", "journalist",
     "host", "anchor", "author", "writer", "historian", "ukrainian", "russian", "american", "british", "french",
     "german", "us", "u.s", "uk", "eu", "nato", "polish", "chinese", "israeli", "turkish", "kremlin", "white",
-];
+]);
 
 /// Lowercase words that belong in a speaker description.
-static ROLES: &[&str] = &[
+static ROLES: WordSet = WordSet::new(&[
     "spokesman", "spokeswoman", "spokesperson", "official", "officials", "minister", "ministry", "embassy",
     "diplomat", "diplomats", "diplomacy", "president", "secretary", "leader", "leaders", "chief", "head",
     "envoy", "ambassador", "adviser", "advisor", "aide", "aides", "government", "authorities", "military",
@@ -1798,10 +1815,10 @@ static ROLES: &[&str] = &[
     "commissioner", "observer", "observers", "monitor", "monitors", "residents", "resident", "witness",
     "witnesses", "officer", "officers", "soldier", "soldiers", "troops", "party", "opposition", "campaign",
     "unnamed", "anonymous", "acting", "chief's", "u.s", "us", "state-run", "state-owned", "pro-kremlin",
-];
+]);
 
 /// Role nouns that can head a speaker description on their own.
-static ROLE_HEADS: &[&str] = &[
+static ROLE_HEADS: WordSet = WordSet::new(&[
     "spokesman", "spokeswoman", "spokesperson", "official", "officials", "minister", "ministry", "embassy",
     "diplomat", "diplomats", "diplomacy", "president", "secretary", "leader", "chief", "head", "envoy",
     "ambassador", "adviser", "advisor", "aide", "government", "authorities", "military", "army", "police",
@@ -1812,17 +1829,17 @@ static ROLE_HEADS: &[&str] = &[
     "statement", "administration", "mission", "staff", "forces", "chancellor", "premier", "parliament",
     "speaker", "commissioner", "observer", "monitor", "resident", "residents", "witness", "officer", "soldier",
     "kremlin", "pentagon", "diplomat",
-];
+]);
 
 /// Heads of institution descriptions, resolved against known actors.
-static ORG_HEADS: &[&str] = &[
+static ORG_HEADS: WordSet = WordSet::new(&[
     "embassy", "ministry", "kremlin", "government", "department", "office", "agency", "administration",
     "pentagon", "council", "committee", "mission", "parliament", "police", "army", "military", "authorities",
     "diplomacy", "staff", "forces", "service", "house", "union", "nations", "alliance", "duma", "commission",
-];
+]);
 
 /// Heads of person descriptions.
-static PERSON_HEADS: &[&str] = &[
+static PERSON_HEADS: WordSet = WordSet::new(&[
     "leader", "president", "minister", "spokesman", "spokeswoman", "spokesperson", "secretary", "chief", "head",
     "envoy", "ambassador", "diplomat", "adviser", "advisor", "aide", "commander", "general", "chancellor",
     "premier", "colonel", "politician", "lawmaker", "senator", "congressman", "congresswoman", "officer", "mayor",
@@ -1830,11 +1847,11 @@ static PERSON_HEADS: &[&str] = &[
     "briton", "veteran", "star", "player", "footballer", "director", "chairman", "chairwoman", "lawyer",
     "attorney", "judge", "prosecutor", "mep", "mp", "host", "presenter", "businessman", "billionaire", "tycoon",
     "candidate", "nominee", "historian", "researcher", "commentator", "columnist", "general", "admiral",
-];
+]);
 
 /// First names that tell a speaker's gender (for `he`/`she`); a short,
 /// news-oriented list, and honorifics in the article take over when absent.
-static FEMALE_NAMES: &[&str] = &[
+static FEMALE_NAMES: WordSet = WordSet::new(&[
     "maria", "marina", "kaja", "hillary", "kamala", "olga", "clare", "cathryn", "nancy", "ursula", "liz",
     "annalena", "victoria", "jen", "karine", "linda", "samantha", "elizabeth", "theresa", "angela", "sanna",
     "giorgia", "mette", "iryna", "olena", "valentina", "margarita", "ella", "anna", "maya", "natalia",
@@ -1842,9 +1859,9 @@ static FEMALE_NAMES: &[&str] = &[
     "mary", "emily", "jennifer", "susan", "karen", "lisa", "michelle", "laura", "kate", "catherine", "jane",
     "helen", "rachel", "rebecca", "julia", "sophie", "emma", "marine", "christine", "kristi", "nikki", "tulsi",
     "marjorie", "lauren", "elise", "kelly", "amy", "patricia", "barbara", "joanna", "agnieszka", "ewa",
-];
+]);
 
-static MALE_NAMES: &[&str] = &[
+static MALE_NAMES: WordSet = WordSet::new(&[
     "vladimir", "dmitry", "dmitri", "sergei", "sergey", "joe", "joseph", "antony", "jake", "john", "lloyd",
     "donald", "ned", "matthew", "mark", "volodymyr", "dmytro", "oleksii", "oleksiy", "andriy", "mykhailo",
     "vitali", "jens", "boris", "rishi", "grant", "emmanuel", "olaf", "xi", "narendra", "alexander", "yuri",
@@ -1856,7 +1873,7 @@ static MALE_NAMES: &[&str] = &[
     "miroslav", "amjad", "scheherazade_", "tom", "tony", "bill", "charles", "friedrich", "josep", "gabrielius",
     "justin", "pedro", "ulf", "sauli", "jd", "kirill", "valery", "igor", "leonid", "mikhail", "denis",
     "andrei", "vyacheslav", "ivan", "pavel", "alexey", "maxim", "ilya", "gennady", "viktor", "hunter", "ted",
-];
+]);
 
 #[cfg(test)]
 mod tests {
