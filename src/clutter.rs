@@ -134,6 +134,8 @@ pub fn clutter_ranges(text: &str) -> Vec<Range<usize>> {
     // Lines left in the teaser list being read; 0 when not in a list.
     let mut in_list = 0usize;
     let mut ellipsis_run: Vec<Range<usize>> = Vec::new();
+    // The lower-cased line, one buffer for all lines.
+    let mut lower = String::new();
     let mut start = 0;
     loop {
         let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
@@ -146,7 +148,7 @@ pub fn clutter_ranges(text: &str) -> Vec<Range<usize>> {
             // long paragraphs cost no more than a glance.
             let words = t.split_whitespace().take(MAX_RULE_WORDS + 1).count();
             let teaser_end = ends_in_ellipsis(t);
-            let lower = if words <= MAX_RULE_WORDS { t.to_lowercase() } else { String::new() };
+            lower_into(t, words <= MAX_RULE_WORDS, &mut lower);
             if words > MAX_RULE_WORDS {
                 in_list = 0;
             } else if starts_list(t, &lower) {
@@ -190,6 +192,48 @@ fn flush_ellipsis(run: &mut Vec<Range<usize>>, out: &mut Vec<Range<usize>>) {
         out.append(run);
     }
     run.clear();
+}
+
+/// `t` lower-cased into `buf` when `wanted`, else `buf` emptied. ASCII
+/// lines (nearly all) reuse the buffer; others go through
+/// `str::to_lowercase`, whose final-sigma rule a per-char mapping lacks.
+fn lower_into(t: &str, wanted: bool, buf: &mut String) {
+    buf.clear();
+    if !wanted {
+        return;
+    }
+    if t.is_ascii() {
+        buf.push_str(t);
+        buf.make_ascii_lowercase();
+    } else {
+        *buf = t.to_lowercase();
+    }
+}
+
+/// One bit per pair of bytes that begins a prompt: the prompt search looks
+/// at each byte pair of a line once, and compares whole prompts only where
+/// one could start, instead of searching the line once per prompt.
+static PROMPT_PAIRS: std::sync::LazyLock<[u64; 1024]> = std::sync::LazyLock::new(|| {
+    let mut t = [0u64; 1024];
+    for p in PROMPTS {
+        let b = p.as_bytes();
+        let k = (b[0] as usize) << 8 | b[1] as usize;
+        t[k >> 6] |= 1 << (k & 63);
+    }
+    t
+});
+
+/// Whether `lower` contains any of [`PROMPTS`] (all at least two bytes long).
+fn has_prompt(lower: &str) -> bool {
+    let h = lower.as_bytes();
+    let pairs = &*PROMPT_PAIRS;
+    for i in 0..h.len().saturating_sub(1) {
+        let k = (h[i] as usize) << 8 | h[i + 1] as usize;
+        if pairs[k >> 6] >> (k & 63) & 1 != 0 && PROMPTS.iter().any(|p| h[i..].starts_with(p.as_bytes())) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Sorted ranges → sorted, disjoint ranges.
@@ -250,7 +294,7 @@ fn is_line_clutter(t: &str, lower: &str, words: usize) -> bool {
     if NAV_ITEMS.contains(&item) {
         return true;
     }
-    if words <= MAX_PROMPT_WORDS && PROMPTS.iter().any(|p| lower.contains(p)) {
+    if words <= MAX_PROMPT_WORDS && has_prompt(lower) {
         return true;
     }
     // Breadcrumbs: `News > Russia`.
@@ -327,6 +371,21 @@ fn tags(text: &str, out: &mut Vec<Range<usize>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pair-filtered search finds exactly what one `contains` per prompt
+    /// finds, at the start, in the middle and at the end of a line.
+    #[test]
+    fn prompt_search_agrees_with_contains() {
+        let mut lines: Vec<String> = vec![String::new(), "s".into(), "the talks went on".into(), "sig nup".into()];
+        for p in PROMPTS {
+            lines.push(p.to_string());
+            lines.push(format!("please {p} today"));
+            lines.push(format!("x{}", &p[..p.len() - 1]));
+        }
+        for l in &lines {
+            assert_eq!(has_prompt(l), PROMPTS.iter().any(|p| l.contains(p)), "{l:?}");
+        }
+    }
 
     fn clutter_text(t: &str) -> Vec<&str> {
         clutter_ranges(t).into_iter().map(|r| &t[r]).collect()
