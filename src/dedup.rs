@@ -121,7 +121,7 @@ fn ascii_hash(w: &[u8]) -> u64 {
 /// [`ascii_hash`] of `text[start..start + len]`. Reading from the whole
 /// text lets the last partial word of eight bytes be one unaligned load,
 /// masked, when the text goes on past it; the value is the same either way.
-#[inline]
+#[inline(always)]
 fn ascii_hash_in(text: &[u8], start: usize, len: usize) -> u64 {
     let mut h = 0x51_7cc1_b727_220a ^ len as u64;
     let mut step = |v: u64| h = (h ^ (v | 0x2020_2020_2020_2020)).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
@@ -163,6 +163,28 @@ const CLASS: [u8; 256] = {
     }
     t
 };
+
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes of `b` from `at` (which must leave eight), little-endian.
+#[inline(always)]
+fn load8(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]))
+}
+
+/// For eight bytes in a `u64`, the high bit of each byte that is not a word
+/// separator in the sense of [`CLASS`]: an ASCII letter or digit, or any
+/// byte >= 0x80. Range tests on the low seven bits of all eight bytes at
+/// once; no sum carries into the next byte (each stays below 0x100).
+#[inline(always)]
+fn word_mask(w: u64) -> u64 {
+    let x = w & !HIGH;
+    let digit = (x + LOW * (0x80 - b'0' as u64)) & !(x + LOW * (0x7f - b'9' as u64));
+    let l = x | (LOW * 0x20);
+    let letter = (l + LOW * (0x80 - b'a' as u64)) & !(l + LOW * (0x7f - b'z' as u64));
+    (digit | letter | w) & HIGH
+}
 
 /// Whether a word (by length and [`ascii_hash`]) is a stop word. Every stop
 /// word has four to six letters, which spares most words the search.
@@ -208,21 +230,45 @@ const NAME_TAG: u64 = 0x6e61_6d65_7461_6721;
 /// are hashed whole: this runs over every byte scored.
 fn for_each_feature(text: &str, names: bool, mut f: impl FnMut(u64)) {
     let bytes = text.as_bytes();
+    let n = bytes.len();
     let mut i = 0;
-    while i < bytes.len() {
-        // A run of ASCII letters and digits, or of any bytes that may be part
-        // of a non-ASCII letter.
-        let start = i;
-        let mut class = 0u8;
-        while i < bytes.len() && CLASS[bytes[i] as usize] != 0 {
-            class |= CLASS[bytes[i] as usize];
-            i += 1;
-        }
-        let ascii = class & 2 == 0;
-        if i == start {
+    while i < n {
+        // Separators are passed eight at a time, then a run of ASCII letters
+        // and digits, or of any bytes that may be part of a non-ASCII letter,
+        // is measured eight bytes at a time ([`word_mask`]); the last few
+        // bytes of the text go byte by byte.
+        if i + 8 <= n {
+            let m = word_mask(load8(bytes, i));
+            if m & 0x80 == 0 {
+                i += if m == 0 { 8 } else { m.trailing_zeros() as usize / 8 };
+                continue;
+            }
+        } else if CLASS[bytes[i] as usize] == 0 {
             i += 1;
             continue;
         }
+        let start = i;
+        let mut high = 0u64;
+        let mut class = 0u8;
+        loop {
+            if i + 8 <= n {
+                let w = load8(bytes, i);
+                let len = (!word_mask(w) & HIGH).trailing_zeros() as usize / 8;
+                let keep = if len == 8 { u64::MAX } else { (1u64 << (8 * len)) - 1 };
+                high |= w & HIGH & keep;
+                i += len;
+                if len < 8 {
+                    break;
+                }
+            } else {
+                while i < n && CLASS[bytes[i] as usize] != 0 {
+                    class |= CLASS[bytes[i] as usize];
+                    i += 1;
+                }
+                break;
+            }
+        }
+        let ascii = high == 0 && class & 2 == 0;
         let run = &bytes[start..i];
         if ascii {
             let capital = run[0].is_ascii_uppercase() || run[0].is_ascii_digit();
@@ -596,6 +642,69 @@ impl Index {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The word runs as a byte-at-a-time scan finds them (the definition
+    /// [`for_each_feature`]'s eight-byte scan must agree with).
+    fn runs_bytewise(text: &str) -> Vec<(usize, usize, bool)> {
+        let b = text.as_bytes();
+        let (mut out, mut i) = (Vec::new(), 0);
+        while i < b.len() {
+            let (start, mut class) = (i, 0u8);
+            while i < b.len() && CLASS[b[i] as usize] != 0 {
+                class |= CLASS[b[i] as usize];
+                i += 1;
+            }
+            if i == start {
+                i += 1;
+            } else {
+                out.push((start, i, class & 2 == 0));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn word_mask_matches_the_byte_classes() {
+        for b in 0..=255u8 {
+            let w = u64::from_le_bytes([b'.', b, b' ', b, b'z', b, b'@', b]);
+            let m = word_mask(w);
+            for (k, &x) in w.to_le_bytes().iter().enumerate() {
+                assert_eq!(m >> (8 * k + 7) & 1 == 1, CLASS[x as usize] != 0, "byte {x:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn eight_byte_scan_finds_the_same_features_as_a_byte_scan() {
+        let texts = [
+            "",
+            "a",
+            "Short text.",
+            "Ostrel, 2024 -- \"the ministry's\" statements were international; Zürich’s café (naïve) “quoted” words…",
+            "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ    , , , ;;;;;;;;;;;;;; x",
+            "ééééééééé ααααααααα Straße Ärger 東京都 mixed-ASCIIandéaccents end",
+        ];
+        for t in texts {
+            let mut got = Vec::new();
+            for_each_feature(t, true, |h| got.push(h));
+            let mut want = Vec::new();
+            for (s, e, ascii) in runs_bytewise(t) {
+                let run = &t.as_bytes()[s..e];
+                if ascii {
+                    let full = ascii_hash(run);
+                    if run[0].is_ascii_uppercase() || run[0].is_ascii_digit() {
+                        want.push(mix(full ^ NAME_TAG));
+                    }
+                    if run.len() > 3 && !is_stop(run.len(), full) {
+                        want.push(ascii_hash(&run[..5.min(run.len())]));
+                    }
+                } else {
+                    slow_words(&t[s..e], true, &mut |h| want.push(h));
+                }
+            }
+            assert_eq!(got, want, "{t:?}");
+        }
+    }
 
     fn q(quote: usize, part: usize, parts: usize, text: &str, speaker: &str) -> Quote {
         Quote {
