@@ -81,6 +81,41 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
+/// One whitespace-free word as `normalize` maps its characters.
+fn normalize_word(w: &str) -> String {
+    let mut t = String::with_capacity(w.len());
+    for c in w.chars() {
+        match c {
+            '.' => {}
+            '\u{2019}' | '\u{2018}' => t.push('\''),
+            c => t.extend(c.to_lowercase()),
+        }
+    }
+    t
+}
+
+/// `normalize` of the phrase whose words were each put through
+/// `normalize_word`, written into `out`.
+fn phrase_key(words: &[String], out: &mut String) {
+    out.clear();
+    let mut kept = words.iter().filter(|w| !w.is_empty()).peekable();
+    let count = words.iter().filter(|w| !w.is_empty()).count();
+    if count > 1 && kept.peek().is_some_and(|w| *w == "the") {
+        kept.next();
+    }
+    for (k, w) in kept.enumerate() {
+        if k > 0 {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    if out.ends_with("'s") {
+        out.truncate(out.len() - 2);
+    } else if out.ends_with("s'") {
+        out.truncate(out.len() - 1);
+    }
+}
+
 impl Actors {
     /// The dictionary shipped in `labels/actors.csv`.
     pub fn builtin() -> Actors {
@@ -196,8 +231,12 @@ impl Actors {
     /// An honorific in front (`Mr Peskov`, `Mrs. Clinton`) is ignored when the
     /// alias with it is not listed.
     pub fn lookup(&self, alias: &str) -> Option<&Actor> {
-        let key = normalize(alias);
-        if let Some((a, _)) = self.aliases.get(&key) {
+        self.lookup_key(&normalize(alias))
+    }
+
+    /// `lookup` of an already normalized key.
+    fn lookup_key(&self, key: &str) -> Option<&Actor> {
+        if let Some((a, _)) = self.aliases.get(key) {
             return Some(a);
         }
         let (first, rest) = key.split_once(' ')?;
@@ -220,13 +259,18 @@ impl Actors {
             .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
             .filter(|w| !w.is_empty())
             .collect();
+        // Each word is normalized once and each phrase key is built in one
+        // reused buffer: this runs for every speaker resolved, and building
+        // and normalizing every phrase afresh dominated attribution's time.
+        let norm: Vec<String> = words.iter().map(|w| normalize_word(w)).collect();
+        let mut key = String::new();
         for i in 0..words.len() {
             for n in (1..=self.max_words.min(words.len() - i)).rev() {
-                let phrase = words[i..i + n].join(" ");
-                if let Some(s) = self.descriptor_side(&phrase) {
-                    return Some(s);
+                phrase_key(&norm[i..i + n], &mut key);
+                if let Some((s, _)) = self.descriptors.get(key.as_str()) {
+                    return Some(s.as_str());
                 }
-                if let Some(a) = self.lookup(&phrase) {
+                if let Some(a) = self.lookup_key(&key) {
                     // A known actor named inside a description (`Kremlin spokesman`).
                     if n > 1 || words[i].chars().next().is_some_and(char::is_uppercase) {
                         return Some(a.side.as_str());
@@ -255,6 +299,16 @@ impl Actors {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phrase_keys_match_normalize() {
+        for phrase in ["The Kremlin's", "the", "U.S. State Department", "Russia’s  Foreign Ministry", "a . b", "the Ministers'", "ΟΔΟΣ Σ"] {
+            let words: Vec<String> = phrase.split_whitespace().map(normalize_word).collect();
+            let mut key = String::new();
+            phrase_key(&words, &mut key);
+            assert_eq!(key, normalize(phrase), "{phrase:?}");
+        }
+    }
 
     #[test]
     fn builtin_dictionary_parses_and_knows_the_dyad() {

@@ -599,8 +599,11 @@ struct Tok {
 struct Doc<'a> {
     text: &'a str,
     toks: Vec<Tok>,
-    /// Lowercased word of each token (empty for non-words).
-    lowers: Vec<String>,
+    /// Lowercased words (straight apostrophes), one after the other; token
+    /// `i`'s is `lower_buf[lower_at[i].0..lower_at[i].1]` (empty for
+    /// non-words). One buffer instead of a String per token.
+    lower_buf: String,
+    lower_at: Vec<(usize, usize)>,
     /// Token ranges of the sentences, in order.
     sents: Vec<Range<usize>>,
     /// Sentence of each token.
@@ -648,11 +651,8 @@ impl<'a> Doc<'a> {
             pos = e;
         }
         tokenize(text, pos, text.len(), &mut toks);
-        let lowers = toks
-            .iter()
-            .map(|t| if t.kind == Kind::Word { text[t.start..t.end].to_lowercase().replace('’', "'") } else { String::new() })
-            .collect();
-        let mut doc = Doc { text, toks, lowers, sents: Vec::new(), sent_of: Vec::new(), quote_toks, content };
+        let (lower_buf, lower_at) = lowercase_words(text, &toks);
+        let mut doc = Doc { text, toks, lower_buf, lower_at, sents: Vec::new(), sent_of: Vec::new(), quote_toks, content };
         doc.split_sentences();
         doc
     }
@@ -756,7 +756,7 @@ impl<'a> Doc<'a> {
     }
 
     fn lower(&self, i: usize) -> &str {
-        self.lowers.get(i).map_or("", String::as_str)
+        self.lower_at.get(i).map_or("", |&(a, b)| &self.lower_buf[a..b])
     }
 
     fn word(&self, i: usize) -> &str {
@@ -776,32 +776,32 @@ impl<'a> Doc<'a> {
         // title-case headlines (`Shapps Says UK Facing 'Pre-War World'`); the
         // list holds no plural nouns (`states`, `calls`) to mistake.
         self.toks[i].kind == Kind::Word
-            && VERBS.binary_search(&self.lowers[i].as_str()).is_ok()
+            && VERBS.binary_search(&self.lower(i)).is_ok()
             // `continued approaching Russia as …` is not reporting; `he
             // continued: "…"` is.
-            && !(self.lowers[i].starts_with("continue") && self.toks.get(i + 1).is_some_and(|t| t.kind == Kind::Word))
+            && !(self.lower(i).starts_with("continue") && self.toks.get(i + 1).is_some_and(|t| t.kind == Kind::Word))
     }
 
     /// `according to X`, `in the words of X`: the speaker follows two words on.
     fn is_according(&self, i: usize) -> bool {
-        let next = self.lowers.get(i + 1);
-        (self.lowers[i] == "according" && next.is_some_and(|w| w == "to"))
-            || (self.lowers[i] == "words" && next.is_some_and(|w| w == "of") && i > 0 && self.lowers[i - 1] == "the")
+        let next = self.lower_at.get(i + 1).map(|_| self.lower(i + 1));
+        (self.lower(i) == "according" && next.is_some_and(|w| w == "to"))
+            || (self.lower(i) == "words" && next.is_some_and(|w| w == "of") && i > 0 && self.lower(i - 1) == "the")
     }
 
     fn is_np_word(&self, i: usize) -> bool {
         self.toks[i].kind == Kind::Word
-            && ((self.is_cap(i) && !CAP_STOP.contains(&self.lowers[i].as_str())) || ROLES.contains(&self.lowers[i].as_str()))
+            && ((self.is_cap(i) && !CAP_STOP.contains(self.lower(i))) || ROLES.contains(self.lower(i)))
     }
 
     /// A phrase can name a speaker: it has a capitalised word (not at the
     /// start only because of a determiner) or a role noun, or is a pronoun.
     fn has_head(&self, r: Range<usize>) -> bool {
-        if r.len() >= 2 && DETERMINERS.contains(&self.lowers[r.start].as_str()) && is_plain_noun(&self.lowers[r.end - 1]) {
+        if r.len() >= 2 && DETERMINERS.contains(self.lower(r.start)) && is_plain_noun(&self.lower(r.end - 1)) {
             return true;
         }
         r.clone().any(|k| {
-            let w = self.lowers[k].as_str();
+            let w = self.lower(k);
             (self.is_cap(k) && !DETERMINERS.contains(&w) && !LINKS.contains(&w)) || ROLE_HEADS.contains(&w) || PRONOUNS.contains(&w)
         })
     }
@@ -809,7 +809,7 @@ impl<'a> Doc<'a> {
     /// The phrase contains a personal or proper name (a capitalised word that
     /// is not a title).
     fn has_name(&self, r: Range<usize>) -> bool {
-        r.clone().any(|k| self.is_cap(k) && !is_title_or_stop(self, k) && !DETERMINERS.contains(&self.lowers[k].as_str()))
+        r.clone().any(|k| self.is_cap(k) && !is_title_or_stop(self, k) && !DETERMINERS.contains(self.lower(k)))
     }
 
     fn span_text(&self, r: Range<usize>) -> &str {
@@ -871,6 +871,32 @@ fn widen_to_marks(text: &str, p: Range<usize>) -> (usize, usize) {
 }
 
 /// Appends the tokens of `text[from..to]`.
+/// The lowercase form of every word token (`’` read as `'`), in one buffer.
+fn lowercase_words(text: &str, toks: &[Tok]) -> (String, Vec<(usize, usize)>) {
+    let mut buf = String::with_capacity(text.len());
+    let mut at = Vec::with_capacity(toks.len());
+    for t in toks {
+        let a = buf.len();
+        if t.kind == Kind::Word {
+            let w = &text[t.start..t.end];
+            if w.contains('Σ') {
+                // str::to_lowercase knows the final sigma; chars do not.
+                buf.push_str(&w.to_lowercase().replace('’', "'"));
+            } else {
+                for c in w.chars() {
+                    match c {
+                        '’' => buf.push('\''),
+                        c if c.is_ascii() => buf.push(c.to_ascii_lowercase()),
+                        c => buf.extend(c.to_lowercase()),
+                    }
+                }
+            }
+        }
+        at.push((a, buf.len()));
+    }
+    (buf, at)
+}
+
 fn tokenize(text: &str, from: usize, to: usize, out: &mut Vec<Tok>) {
     let s = &text[from..to];
     let mut it = s.char_indices().peekable();
