@@ -146,7 +146,7 @@ pub fn clutter_ranges(text: &str) -> Vec<Range<usize>> {
         } else {
             // Counting stops past the longest line any rule looks at, so
             // long paragraphs cost no more than a glance.
-            let words = t.split_whitespace().take(MAX_RULE_WORDS + 1).count();
+            let words = count_words(t, MAX_RULE_WORDS + 1);
             let teaser_end = ends_in_ellipsis(t);
             lower_into(t, words <= MAX_RULE_WORDS, &mut lower);
             if words > MAX_RULE_WORDS {
@@ -192,6 +192,31 @@ fn flush_ellipsis(run: &mut Vec<Range<usize>>, out: &mut Vec<Range<usize>>) {
         out.append(run);
     }
     run.clear();
+}
+
+/// `t.split_whitespace().take(cap).count()`, by bytes while the line is
+/// ASCII (a long paragraph is glanced at once per line, so this runs over
+/// a good part of every article).
+fn count_words(t: &str, cap: usize) -> usize {
+    let (mut n, mut in_word) = (0, false);
+    for (i, &b) in t.as_bytes().iter().enumerate() {
+        if b >= 0x80 {
+            // Unicode spaces (no-break, em space, ...) count as separators:
+            // recount the rest by chars, from the start of the current word.
+            let from = t[..i].rfind(|c: char| c.is_ascii_whitespace()).map_or(0, |k| k + 1);
+            let before = if in_word { n - 1 } else { n };
+            return before + t[from..].split_whitespace().take(cap.saturating_sub(before)).count();
+        }
+        let space = matches!(b, b' ' | b'\t'..=b'\r');
+        if !space && !in_word {
+            n += 1;
+            if n > cap {
+                return cap;
+            }
+        }
+        in_word = !space;
+    }
+    n
 }
 
 /// `t` lower-cased into `buf` when `wanted`, else `buf` emptied. ASCII
@@ -371,6 +396,15 @@ fn tags(text: &str, out: &mut Vec<Range<usize>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_count_agrees_with_split_whitespace() {
+        for t in ["", "one", " two  words ", "a\tb\x0bc\x0cd\re", "no\u{a0}break space", "é début", "x é", "ab\u{2003}cd ef", "w ".repeat(60).as_str()] {
+            for cap in [0, 1, 2, 3, 41] {
+                assert_eq!(count_words(t, cap), t.split_whitespace().take(cap).count(), "{t:?} cap {cap}");
+            }
+        }
+    }
 
     /// The pair-filtered search finds exactly what one `contains` per prompt
     /// finds, at the start, in the middle and at the end of a line.
