@@ -80,12 +80,12 @@ pub fn score_article(article: &Article, actors: &Actors, clf: &dyn Classifier) -
     let mut i = 0;
     while i < quotes.len() {
         let j = quotes[i..].iter().position(|q| q.quote != quotes[i].quote).map_or(quotes.len(), |n| i + n);
-        let joined: String = if j - i == 1 {
-            quotes[i].text.clone()
+        // A one-part quote (most) is classified in place, without a copy.
+        let p = if j - i == 1 {
+            clf.predict_proba(&quotes[i].text)
         } else {
-            quotes[i..j].iter().map(|q| q.text.as_str()).collect::<Vec<_>>().join(" ")
+            clf.predict_proba(&quotes[i..j].iter().map(|q| q.text.as_str()).collect::<Vec<_>>().join(" "))
         };
-        let p = clf.predict_proba(&joined);
         let l = argmax(&p);
         for _ in i..j {
             labels.push((l, p.clone()));
@@ -162,7 +162,8 @@ impl RowWriter {
                 Format::Csv => {
                     csv_cell(out, &s.doc);
                     for n in [q.quote, q.part, q.parts, q.start, q.end] {
-                        let _ = write!(Buf(out), ",{n}");
+                        out.push(b',');
+                        push_usize(out, n);
                     }
                     out.push(b',');
                     csv_cell(out, &q.text);
@@ -173,7 +174,7 @@ impl RowWriter {
                     for n in [q.mention_start, q.mention_end] {
                         out.push(b',');
                         if let Some(n) = n {
-                            let _ = write!(Buf(out), "{n}");
+                            push_usize(out, n);
                         }
                     }
                     for c in [q.side.as_deref(), q.cue.as_deref(), s.meta.date.as_deref(), s.meta.title.as_deref(), s.meta.outlet.as_deref(), Some(label)] {
@@ -263,6 +264,22 @@ impl std::fmt::Write for Buf<'_> {
 /// One CSV cell, formula-neutralised by [`crate::output::neutralise`] (the
 /// numbers written here are never negative, so no number is touched) and
 /// quoted when it holds a comma, quote or line break, as the csv crate does.
+/// Decimal digits of `n`, as `write!("{n}")` gives them, without going
+/// through the formatting machinery (seven numbers per row).
+fn push_usize(out: &mut Vec<u8>, mut n: usize) {
+    let mut buf = [0u8; 20];
+    let mut k = buf.len();
+    loop {
+        k -= 1;
+        buf[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[k..]);
+}
+
 fn csv_cell(out: &mut Vec<u8>, cell: &str) {
     let cell = crate::output::neutralise(cell);
     if cell.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
@@ -293,6 +310,15 @@ pub(crate) fn csv_line(out: &mut Vec<u8>, cells: &[&str]) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn integers_are_written_as_format_writes_them() {
+        for n in [0usize, 7, 10, 99, 100, 12345, usize::MAX] {
+            let mut out = Vec::new();
+            push_usize(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
+    }
 
     /// Labels a text `accusatory` when it contains "blame", else `neutral`.
     pub(crate) struct KeywordModel(pub Vec<String>);
