@@ -96,17 +96,20 @@ pub fn attribute(text: &str, quotes: &[QuoteSpan], actors: &Actors) -> Vec<Attri
             .flat_map(char::to_lowercase)
             .collect()
     };
+    // Keys are computed once: recomputing them per pair made long texts
+    // with many quotes quadratic in allocation as well as in comparison.
+    let keys: Vec<String> = (0..quotes.len()).map(|q| if doc.quote_toks[q].is_empty() { String::new() } else { key(q) }).collect();
     for &q in &order {
         if out[q].speaker.is_some() {
             continue;
         }
-        let k = key(q);
+        let k = &keys[q];
         if k.chars().count() < 8 {
             continue;
         }
         let same = order.iter().find(|&&o| o != q && out[o].speaker.is_some() && {
-            let ko = key(o);
-            ko == k || (ko.len() > k.len() && ko.contains(&k))
+            let ko = &keys[o];
+            ko == k || (ko.len() > k.len() && ko.contains(k.as_str()))
         });
         if let Some(&o) = same {
             out[q] = Attribution { mention: None, rule: Some("repeated"), ..out[o].clone() };
