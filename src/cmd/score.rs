@@ -402,8 +402,8 @@ pub fn run(args: Args) -> Result<u8> {
 
     // A pipeline of three stages: a reader thread parses the input into
     // chunks; the workers score chunk N+1 while chunk N gets its duplicate
-    // marks (in input order) and is committed, so the ordered part overlaps
-    // the parallel one instead of idling the other cores.
+    // marks (in input order) and is committed on another thread, so the
+    // ordered part overlaps the parallel one instead of idling the cores.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Item>>(2);
     let reader = std::thread::spawn(move || loop {
         let batch: Vec<Item> = items.by_ref().take(chunk).collect();
@@ -430,26 +430,31 @@ pub fn run(args: Args) -> Result<u8> {
             break;
         }
         let prev = pending.take();
-        let (scored, done) = pool.install(|| {
-            rayon::join(
-                || {
-                    next.map(|batch| {
-                        let s: Vec<Option<(Scored, Formatted)>> = batch
-                            .par_iter()
-                            .map(|it| match it {
-                                Item::Article(a) => {
-                                    let s = score_article(a, &actors, clf);
-                                    let f = writer.format_rows(&s);
-                                    Some((s, f))
-                                }
-                                Item::Skipped { .. } => None,
-                            })
-                            .collect();
-                        (batch, s)
-                    })
-                },
-                || prev.map_or(Ok(true), |p| state.commit_chunk(p)),
-            )
+        // The in-order stage runs on a thread of its own, beside the pool
+        // rather than on one of its workers: its sync of the output file
+        // waits on the disk, and a worker waiting there would leave a core
+        // idle while the chunk is scored.
+        let state = &mut state;
+        let (scored, done) = std::thread::scope(|scope| {
+            let commit = scope.spawn(move || prev.map_or(Ok(true), |p| state.commit_chunk(p)));
+            let scored = pool.install(|| {
+                next.map(|batch| {
+                    let s: Vec<Option<(Scored, Formatted)>> = batch
+                        .par_iter()
+                        .map(|it| match it {
+                            Item::Article(a) => {
+                                let s = score_article(a, &actors, clf);
+                                let f = writer.format_rows(&s);
+                                Some((s, f))
+                            }
+                            Item::Skipped { .. } => None,
+                        })
+                        .collect();
+                    (batch, s)
+                })
+            });
+            let done = commit.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the output stage failed")));
+            (scored, done)
         });
         if !done? {
             stopped = true;
