@@ -420,6 +420,16 @@ fn np_backward(doc: &Doc, lo: usize, end: usize) -> Option<Np> {
     // `Peskov told reporters` is handled by the verb; `the embassy wrote`.
     j = j.max(lo);
     let r = np_run_backward(doc, lo, j)?;
+    // `The Russian embassy in Washington accused`: the place is the object
+    // of `in`, the subject is the institution or role before it.
+    if r.start >= lo + 2 && matches!(doc.lower(r.start - 1), "in" | "at") {
+        if let Some(head) = np_run_backward(doc, lo, r.start - 1) {
+            let last = doc.lower(head.end - 1);
+            if ORG_HEADS.contains(last) || ROLE_HEADS.contains(last) {
+                return Some(Np { toks: head, appos: None });
+            }
+        }
+    }
     Some(Np { toks: r, appos: None })
 }
 

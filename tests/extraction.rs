@@ -335,3 +335,15 @@ fn unnamed_minister_without_ministry_stays_a_description() {
     assert_ne!(speaker, "Russian Foreign Ministry");
     assert_eq!(side, "RU");
 }
+
+/// `The X embassy in Washington accused …`: the place after `in` is not the
+/// subject; the embassy is, and a quote continuing that sentence is its.
+#[test]
+fn institution_in_a_place_is_the_subject() {
+    let t = "The Russian embassy in Washington on Wednesday accused the administration of escalation.\n\
+             \"The American side has chosen confrontation again,\" it added.\n";
+    let qs = quotes(t);
+    assert!(qs.iter().all(|q| q.speaker.as_deref() != Some("US government")), "{qs:#?}");
+    let t2 = "The Russian embassy in Washington on Wednesday accused the administration of \"deliberate escalation\" of the crisis.\n";
+    assert_eq!(who(t2, "deliberate escalation"), pair("Russian embassy to the United States", "RU"));
+}
