@@ -3,6 +3,10 @@
 //! first and is renamed over the target only when complete. A run killed at
 //! any moment therefore leaves either the old file or the new one, never half
 //! of one. (A rename within one folder is atomic on POSIX file systems.)
+//!
+//! A target that exists and is not a regular file (`/dev/null`, a named pipe,
+//! `/dev/stdout`) is written in place: renaming over it would replace the
+//! device with a plain file, and a stream has no "old version" to keep.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -21,6 +25,10 @@ impl AtomicFile {
     /// that the final rename never crosses file systems.
     pub fn create(path: impl AsRef<Path>) -> io::Result<AtomicFile> {
         let target = path.as_ref().to_path_buf();
+        if std::fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let file = std::fs::OpenOptions::new().write(true).open(&target)?;
+            return Ok(AtomicFile { target, tmp: None, buf: Some(BufWriter::with_capacity(1 << 16, file)) });
+        }
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -59,8 +67,10 @@ impl AtomicFile {
         let mut buf = self.buf.take().expect("buffer present until commit");
         buf.flush()?;
         let file = buf.into_inner().map_err(|e| e.into_error())?;
+        let Some(tmp) = self.tmp.take() else {
+            return Ok(()); // a device or pipe, written in place
+        };
         file.sync_all()?;
-        let tmp = self.tmp.take().expect("temporary file present until commit");
         tmp.persist(&self.target)
             .map_err(|e| io::Error::new(e.error.kind(), format!("renaming into {}: {}", self.target.display(), e.error)))?;
         Ok(())
@@ -113,6 +123,14 @@ mod tests {
         }
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        write_all("/dev/null", b"discarded").unwrap();
+        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
     }
 
     #[test]
