@@ -1154,6 +1154,9 @@ impl<'d, 'a> Resolver<'d, 'a> {
             || words >= 2
             || (r.start > 0 && TITLES.contains(&doc.lower(r.start - 1)))
             || (r.start > 1 && doc.is_abbrev_dot(r.start - 1) && TITLES.contains(&doc.lower(r.start - 2)));
+        // An acronym in parentheses after the name (`the Financial Times
+        // (FT)`) marks an organisation: people are not given acronyms.
+        let person = person && !has_acronym_after(doc, r.end);
         if let Some(s) = self.sides.get(&name) {
             return (name, s.clone(), person);
         }
@@ -1616,6 +1619,16 @@ fn follows_honorific_or_name(doc: &Doc, i: usize) -> bool {
     let w = doc.lower(k);
     matches!(w, "mr" | "mrs" | "ms" | "dr" | "sen" | "rep" | "gov")
         || (doc.is_cap(k) && !TITLES.contains(&w) && !CAP_STOP.contains(&w) && k + 1 == i)
+}
+
+/// `(FT)` at token `i`: an all-capital word of two or more letters in parentheses.
+fn has_acronym_after(doc: &Doc, i: usize) -> bool {
+    doc.is_punct_in(i, "(")
+        && i + 2 < doc.toks.len()
+        && doc.toks[i + 1].kind == Kind::Word
+        && doc.word(i + 1).chars().count() >= 2
+        && doc.word(i + 1).chars().all(|c| c.is_uppercase())
+        && doc.is_punct_in(i + 2, ")")
 }
 
 /// A run of all-capital words (`READ MORE`), page furniture rather than a name.

@@ -347,3 +347,13 @@ fn institution_in_a_place_is_the_subject() {
     let t2 = "The Russian embassy in Washington on Wednesday accused the administration of \"deliberate escalation\" of the crisis.\n";
     assert_eq!(who(t2, "deliberate escalation"), pair("Russian embassy to the United States", "RU"));
 }
+
+/// A name given an acronym (`the Daily Courier (DC) said`) is an
+/// organisation, so a later `he` skips it for the person before.
+#[test]
+fn name_with_acronym_is_not_a_person_for_pronouns() {
+    let t = "Talks stalled, the Daily Courier (DC) said, citing officials.\n\
+             In a speech, Prime Minister Rahul Verma on Tuesday repeated his call for talks.\n\
+             \"We have to find a way back to diplomacy,\" he said.\n";
+    assert_eq!(who(t, "We have to find").0, "Rahul Verma");
+}
