@@ -496,7 +496,67 @@ pub struct Index {
     stems: Vec<u16>,
     /// Band key → the earliest article with it. 32-bit keys: a chance
     /// collision only adds a candidate that the full signature then rejects.
-    bands: HashMap<u32, u32, BuildHasherDefault<IdHasher>>,
+    bands: Bands,
+}
+
+/// Band keys of recent articles kept in a hash map before they are merged
+/// into the sorted table.
+const RECENT_BANDS: usize = 1 << 16;
+
+/// The band table: `key → earliest article`, for every band of every
+/// article (24 per article, the index's largest part). A hash map of them
+/// all cost 9 bytes per entry at best and, while it doubled, the old and new
+/// tables together (some 50 MB at a million articles); here they sit in one
+/// sorted `Vec` of `key << 32 | article`, 8 bytes each, grown in place, and
+/// only the latest [`RECENT_BANDS`] wait in a small map. Every article in
+/// `sorted` precedes every one in `recent`, so a key found in `sorted` is
+/// the earliest.
+#[derive(Default)]
+struct Bands {
+    sorted: Vec<u64>,
+    recent: HashMap<u32, u32, BuildHasherDefault<IdHasher>>,
+}
+
+impl Bands {
+    fn get(&self, key: u32) -> Option<u32> {
+        let lo = (key as u64) << 32;
+        let i = self.sorted.partition_point(|&e| e < lo);
+        match self.sorted.get(i) {
+            Some(&e) if e >> 32 == key as u64 => Some(e as u32),
+            _ => self.recent.get(&key).copied(),
+        }
+    }
+
+    /// Records `doc` for `key` unless an earlier article has it.
+    fn insert_first(&mut self, key: u32, doc: u32) {
+        if self.get(key).is_some() {
+            return;
+        }
+        self.recent.insert(key, doc);
+        if self.recent.len() >= RECENT_BANDS {
+            self.merge();
+        }
+    }
+
+    /// Moves the recent entries into the sorted table, merging from the back
+    /// in place (keys are distinct from the table's: `insert_first` checked).
+    fn merge(&mut self) {
+        let mut add: Vec<u64> = self.recent.drain().map(|(k, d)| (k as u64) << 32 | d as u64).collect();
+        add.sort_unstable();
+        let old = self.sorted.len();
+        self.sorted.resize(old + add.len(), 0);
+        let (mut i, mut j, mut w) = (old, add.len(), old + add.len());
+        while j > 0 {
+            if i > 0 && self.sorted[i - 1] > add[j - 1] {
+                self.sorted[w - 1] = self.sorted[i - 1];
+                i -= 1;
+            } else {
+                self.sorted[w - 1] = add[j - 1];
+                j -= 1;
+            }
+            w -= 1;
+        }
+    }
 }
 
 fn band_key(band: usize, sig: &[u16; K]) -> u32 {
@@ -552,7 +612,7 @@ impl Index {
         // whole signature; earliest first.
         let mut cands: Vec<u32> = Vec::new();
         for b in 0..BANDS {
-            if let Some(&d) = self.bands.get(&band_key(b, &sk.sig)) {
+            if let Some(d) = self.bands.get(band_key(b, &sk.sig)) {
                 if !cands.contains(&d) {
                     cands.push(d);
                 }
@@ -633,7 +693,7 @@ impl Index {
         self.name_ends.push(self.names.len() as u32);
         self.sigs.push(sk.sig);
         for b in 0..BANDS {
-            self.bands.entry(band_key(b, &sk.sig)).or_insert(me);
+            self.bands.insert_first(band_key(b, &sk.sig), me);
         }
         verdict
     }
@@ -642,6 +702,27 @@ impl Index {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The merged band table answers as a map that keeps the first value
+    /// per key, across many merges.
+    #[test]
+    fn band_table_keeps_the_earliest_article_per_key() {
+        let mut bands = Bands::default();
+        let mut want: std::collections::BTreeMap<u32, u32> = Default::default();
+        let mut x: u64 = 1;
+        for doc in 0..(3 * RECENT_BANDS as u32) {
+            x = mix(x);
+            // Few distinct keys, so that most inserts repeat a key.
+            let key = (x >> 40) as u32 % 100_000;
+            bands.insert_first(key, doc);
+            want.entry(key).or_insert(doc);
+        }
+        assert!(!bands.sorted.is_empty());
+        for k in 0..100_001u32 {
+            assert_eq!(bands.get(k), want.get(&k).copied(), "key {k}");
+        }
+        assert!(bands.sorted.windows(2).all(|w| w[0] < w[1]));
+    }
 
     /// The word runs as a byte-at-a-time scan finds them (the definition
     /// [`for_each_feature`]'s eight-byte scan must agree with).
