@@ -315,6 +315,13 @@ fn leading(doc: &Doc, lo: usize, hi: usize) -> Option<Clause> {
             }
         }
         let participle = vs == v && doc.lower(v).ends_with("ing");
+        // `…, with Kremlin spokesman Dmitry Peskov saying "…"`: an absolute
+        // clause names its own speaker, not the sentence's subject.
+        if participle {
+            if let Some(np) = np_backward(doc, lo, v).filter(|np| np.appos.is_none() && np.toks.start > lo && doc.lower(np.toks.start - 1) == "with" && doc.has_name(np.toks.clone())) {
+                return Some(Clause { speaker: np, cue });
+            }
+        }
         if !participle {
             if let Some(np) = np_backward(doc, lo, vs) {
                 return Some(Clause { speaker: np, cue });

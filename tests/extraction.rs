@@ -357,3 +357,13 @@ fn name_with_acronym_is_not_a_person_for_pronouns() {
              \"We have to find a way back to diplomacy,\" he said.\n";
     assert_eq!(who(t, "We have to find").0, "Rahul Verma");
 }
+
+/// `…, with Kremlin spokesman Dmitry Peskov saying "…"`: the absolute clause
+/// names the speaker, not the sentence subject; `with a poster saying` does not.
+#[test]
+fn with_name_saying_names_the_speaker() {
+    let t = "Moscow denied any plan to attack, with Kremlin spokesman Dmitry Peskov saying the West shows \"hysteria\" again.\n";
+    assert_eq!(who(t, "hysteria").0, "Dmitry Peskov");
+    let t2 = "Anna Petrova walked on stage, with a poster saying \"stop the war now\" in her hands.\n";
+    assert_ne!(quotes(t2).iter().find(|q| q.text.starts_with("stop the war")).and_then(|q| q.speaker.clone()).as_deref(), Some("poster"));
+}
