@@ -263,6 +263,21 @@ fn clause(doc: &Doc, i: usize, j: usize, between: bool) -> Option<Clause> {
         let np = np_forward(doc, i + 2, j)?;
         return Some(Clause { speaker: np, cue: i..i + 2 });
     }
+    // `TASS quoted the Kremlin (as) saying`: the one quoted is the speaker,
+    // the outlet only relays.
+    if let Some(k) = (i + 1..(i + 8).min(j)).find(|&k| matches!(doc.lower(k), "quoted" | "cited")) {
+        if np_backward(doc, i, k).is_some_and(|np| np.toks.start == i && np.appos.is_none()) {
+            if let Some(np) = np_forward(doc, k + 1, j).filter(|np| np.appos.is_none()) {
+                let mut e = np.toks.end;
+                if e < j && doc.lower(e) == "as" {
+                    e += 1;
+                }
+                if e < j && doc.lower(e) == "saying" {
+                    return Some(Clause { speaker: np, cue: k..e + 1 });
+                }
+            }
+        }
+    }
     // The first reporting verb within a few words.
     // Long appositions (`X, a senior fellow at … , said`) push the verb far.
     let limit = (i + 40).min(j);

@@ -367,3 +367,11 @@ fn with_name_saying_names_the_speaker() {
     let t2 = "Anna Petrova walked on stage, with a poster saying \"stop the war now\" in her hands.\n";
     assert_ne!(quotes(t2).iter().find(|q| q.text.starts_with("stop the war")).and_then(|q| q.speaker.clone()).as_deref(), Some("poster"));
 }
+
+/// `"…," TASS quoted the Kremlin as saying`: the one quoted speaks, the
+/// outlet relays.
+#[test]
+fn outlet_quoted_speaker_saying() {
+    let t = "The ministry said the town was taken.\n\"We congratulate the troops,\" TASS agency quoted the Kremlin as saying.\n";
+    assert_eq!(who(t, "We congratulate"), pair("Kremlin", "RU"));
+}
