@@ -429,8 +429,22 @@ fn paragraphs(text: &str, clutter: &[Range<usize>]) -> Vec<(Range<usize>, bool)>
     out
 }
 
+/// The next `\n` at or after `from`, eight bytes at a time: a zero byte
+/// of `w ^ "\n\n\n\n\n\n\n\n"` marks one, and the lowest marked byte is
+/// always a true match (the classic has-zero-byte test errs only above it).
 fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes[from..].iter().position(|&b| b == b'\n').map(|i| from + i)
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while i + 8 <= bytes.len() {
+        let x = u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8])) ^ (LOW * b'\n' as u64);
+        let z = x.wrapping_sub(LOW) & !x & HIGH;
+        if z != 0 {
+            return Some(i + z.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    bytes.get(i..)?.iter().position(|&b| b == b'\n').map(|k| i + k)
 }
 
 /// Byte offset of the first non-whitespace character of `text[para]`.
@@ -713,6 +727,15 @@ fn sanitize_clutter(text: &str, clutter: &[Range<usize>]) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn newline_search_agrees_with_a_byte_scan() {
+        let t = "ab\ncdefghijklmnop\n\nqrstuvwxyz0123456789\u{10a}\u{a0}\n tail without newline";
+        let b = t.as_bytes();
+        for from in 0..=b.len() {
+            assert_eq!(memchr_newline(b, from), b[from..].iter().position(|&c| c == b'\n').map(|i| from + i), "from {from}");
+        }
+    }
 
     /// The quoted text of every part, one inner vec per quote.
     fn q(text: &str) -> Vec<Vec<&str>> {
