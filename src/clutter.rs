@@ -262,7 +262,7 @@ fn has_prompt(lower: &str) -> bool {
 }
 
 /// Sorted ranges → sorted, disjoint ranges.
-fn merge(v: Vec<Range<usize>>) -> Vec<Range<usize>> {
+pub(crate) fn merge(v: Vec<Range<usize>>) -> Vec<Range<usize>> {
     let mut out: Vec<Range<usize>> = Vec::with_capacity(v.len());
     for r in v {
         match out.last_mut() {

@@ -714,14 +714,7 @@ fn sanitize_clutter(text: &str, clutter: &[Range<usize>]) -> Vec<Range<usize>> {
         .filter(|r| r.start < r.end)
         .collect();
     v.sort_by_key(|r| (r.start, r.end));
-    let mut out: Vec<Range<usize>> = Vec::with_capacity(v.len());
-    for r in v {
-        match out.last_mut() {
-            Some(l) if r.start <= l.end => l.end = l.end.max(r.end),
-            _ => out.push(r),
-        }
-    }
-    out
+    crate::clutter::merge(v)
 }
 
 #[cfg(test)]
