@@ -1,8 +1,9 @@
 //! `stance quotes` driven from the outside: input formats, stdin, output
 //! formats, `-o`, exit codes and error messages.
 
+mod common;
+
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -15,19 +16,7 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = stance()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running stance");
-    // The command may exit (on an error) before reading all its input; a
-    // broken pipe then is not a test failure, the exit status decides.
-    if let Err(e) = child.stdin.take().unwrap().write_all(input) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-    }
-    child.wait_with_output().unwrap()
+    common::run_with_stdin(args, input)
 }
 
 fn stdout(o: &Output) -> String {

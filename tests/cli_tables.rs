@@ -1,28 +1,17 @@
 //! `stance tables` from the outside: shards merge to the table of the whole,
 //! formats, formula neutralisation, the chart, and errors.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 fn stance(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_stance")).args(args).output().unwrap()
 }
 
 fn stance_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stance"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The command may exit (on an error) before reading all its input; a
-    // broken pipe then is not a test failure, the exit status decides.
-    if let Err(e) = c.stdin.take().unwrap().write_all(input) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-    }
-    c.wait_with_output().unwrap()
+    common::run_with_stdin(args, input)
 }
 
 fn text(b: &[u8]) -> String {

@@ -3,10 +3,11 @@
 //! the expected counts, and the rewritten wire story (001 and 003) is flagged
 //! as a duplicate. Skips where ../shared is absent (a user's clone).
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn seeds() -> Option<PathBuf> {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
@@ -36,21 +37,7 @@ fn score(seeds: &Path) -> Vec<u8> {
 
 /// `stance tables - ARGS` fed `input`.
 fn tables(input: &[u8], args: &[&str]) -> String {
-    let mut child = bin()
-        .arg("tables")
-        .arg("-")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The command may exit (on an error) before reading all its input; a
-    // broken pipe then is not a test failure, the exit status decides.
-    if let Err(e) = child.stdin.take().unwrap().write_all(input) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = common::run_with_stdin(&[&["tables", "-"], args].concat(), input);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
