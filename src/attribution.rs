@@ -1369,14 +1369,18 @@ impl<'d, 'a> Resolver<'d, 'a> {
         if definite && plain && (person_head || (ROLE_HEADS.contains(&head) && !ORG_HEADS.contains(&head))) {
             let recent = self.events.iter().rev().take(RECENT_SPEAKERS).find(|e| {
                 e.pos < at && e.person && desc_side.as_ref().is_none_or(|s| *s == e.side)
-            });
-            if let Some(e) = recent {
-                return Some(Resolved { speaker: e.speaker.clone(), side: e.side.clone(), mention, person: true });
-            }
+            }).cloned();
             // A named person the article mentioned just before (`the
-            // statement from Slovak MEP Miroslav Radačovský. … the politician said`).
-            if let Some(p) = self.nearest_named_person(r.start, desc_side.as_deref()) {
-                return Some(Resolved { mention, ..p });
+            // statement from Slovak MEP Miroslav Radačovský. … the politician
+            // said`) wins over an earlier speaker: the nearer one is meant.
+            let named = self.nearest_named_person(r.start, desc_side.as_deref());
+            match (recent, named) {
+                (Some(e), Some(p)) if p.mention.start > e.pos => return Some(Resolved { mention, ..p }),
+                (Some(e), _) => {
+                    return Some(Resolved { speaker: e.speaker.clone(), side: e.side.clone(), mention, person: true })
+                }
+                (None, Some(p)) => return Some(Resolved { mention, ..p }),
+                (None, None) => {}
             }
         }
         // (c2) An unnamed minister in an article that already quotes that
@@ -1452,6 +1456,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
                         continue;
                     }
                 }
+                let mut subject_is_person = false;
                 if let Some(np) = sentence_subject(doc, r.start, hi) {
                     if let Some(nr) = name_part(doc, np.toks.clone()) {
                         if is_shouting(doc, nr.clone()) {
@@ -1460,8 +1465,18 @@ impl<'d, 'a> Resolver<'d, 'a> {
                         let desc = doc.span_text(np.toks.clone()).to_string();
                         let (c, side, person) = self.resolve_name(nr.clone(), &desc);
                         if person {
+                            subject_is_person = true;
                             cands.push(Event { pos: doc.toks[nr.start].start, speaker: c, side, person });
                         }
+                    }
+                }
+                // The sentence just before is about someone it names without
+                // making them the subject (`… were on display during remarks
+                // of Finnish Prime Minister Petteri Orpo. He claimed …`): that
+                // person is more recent than any earlier speaker.
+                if back == 1 && !subject_is_person {
+                    if let Some(p) = self.nearest_named_person_in(r.start, hi, None) {
+                        cands.push(Event { pos: p.mention.start, speaker: p.speaker, side: p.side, person: true });
                     }
                 }
             }
