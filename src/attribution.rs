@@ -312,7 +312,10 @@ fn leading(doc: &Doc, lo: usize, hi: usize) -> Option<Clause> {
     }
     let mut v = hi;
     loop {
-        v = (lo..v).rev().find(|&k| doc.is_verb(k) || doc.is_according(k))?;
+        let Some(found) = (lo..v).rev().find(|&k| doc.is_verb(k) || doc.is_according(k)) else {
+            return colon_subject(doc, lo, hi);
+        };
+        v = found;
         if doc.is_according(v) {
             if let Some(np) = np_forward(doc, v + 2, hi) {
                 return Some(Clause { speaker: np, cue: v..v + 2 });
@@ -352,6 +355,25 @@ fn leading(doc: &Doc, lo: usize, hi: usize) -> Option<Clause> {
             return Some(Clause { speaker: np, cue });
         }
     }
+}
+
+/// A sentence with no reporting verb that ends in a colon right before the
+/// quote and whose subject is a named person: `Matveychev nodded: "…"`,
+/// `Skabeeva sniped: "…"`, `…, Matveychev became even more brazen: "…"`.
+/// The colon is the cue; the verb list cannot hold every verb of manner.
+fn colon_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Clause> {
+    if hi < lo + 3 || !doc.is_punct_in(hi - 1, ":") {
+        return None;
+    }
+    let np = sentence_subject(doc, lo, hi - 1)?;
+    if np.appos.is_some() || np.toks.len() > 6 || np.toks.end >= hi - 1 {
+        return None;
+    }
+    let name = name_part(doc, np.toks.clone())?;
+    if name.len() < np.toks.len().saturating_sub(3) || is_shouting(doc, name) {
+        return None;
+    }
+    Some(Clause { speaker: np, cue: hi - 1..hi })
 }
 
 /// The verb plus `reporters`/`the media` or `out` after it, for the cue.
