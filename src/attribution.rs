@@ -157,6 +157,14 @@ fn attribute_one(doc: &Doc, res: &mut Resolver, q: usize) -> Attribution {
             return a;
         }
     }
+    // 3c. A short reporting clause closing the sentence after a comma, with
+    // the reporter's own words between it and the quote (`The situation is
+    // "complex", with Russian troops attacking, the General Staff said.`).
+    if let Some(c) = sentence_final(doc, last, doc.sents[s].end) {
+        if let Some(a) = finish(doc, res, c, at, "sentence end") {
+            return a;
+        }
+    }
     // 4. Continuation of the previous sentence's speaker.
     for back in 1..=2 {
         if s < back {
@@ -243,6 +251,42 @@ fn trailing(doc: &Doc, qt: usize) -> Option<Clause> {
     }
     let c = clause(doc, i, j, false)?;
     if ends_sentence && c.cue.start - i > 6 {
+        return None;
+    }
+    Some(c)
+}
+
+/// The clause after the last comma of a sentence (tokens `last + 1 .. end`)
+/// when it is short and is nothing but a speaker and a reporting verb:
+/// `, the General Staff said.`, `, said Synegubov.`
+fn sentence_final(doc: &Doc, last: usize, end: usize) -> Option<Clause> {
+    let end = end.min(last + MAX_SENTENCE);
+    // The sentence's final period (a break may follow it).
+    let mut stop = end;
+    while stop > last + 1 && !matches!(doc.toks[stop - 1].kind, Kind::Word) {
+        if matches!(doc.toks[stop - 1].kind, Kind::Quote(_)) {
+            return None;
+        }
+        stop -= 1;
+    }
+    if stop >= end || !doc.ends_sentence_at(stop) {
+        return None;
+    }
+    let comma = (last + 1..stop).rev().find(|&k| doc.is_punct_in(k, ","))?;
+    // Words between the quote and the clause, but no other quote.
+    if comma <= last + 1 || (last + 1..comma).any(|k| matches!(doc.toks[k].kind, Kind::Quote(_) | Kind::Break)) {
+        return None;
+    }
+    let i = comma + 1;
+    if stop - i > 8 || stop - i < 2 {
+        return None;
+    }
+    let c = clause(doc, i, stop, false)?;
+    // The verb must close the clause or open it (`said X`), so that `, the
+    // minister said to have been …` does not count.
+    let v = c.cue.start;
+    let np = c.speaker.appos.clone().map_or(c.speaker.toks.end, |a| a.end);
+    if !(c.cue.end == stop || (v == i && np == stop)) {
         return None;
     }
     Some(c)
