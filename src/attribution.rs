@@ -133,16 +133,25 @@ fn attribute_one(doc: &Doc, res: &mut Resolver, q: usize) -> Attribution {
             }
         }
     }
-    // 2. A trailing clause.
+    let s = doc.sent_of[first];
+    // Real sentences are far shorter than this; the cap keeps run-on input linear.
+    let lo = doc.sents[s].start.max(first.saturating_sub(MAX_SENTENCE));
+    // 2. A trailing clause. When it only names the outlet that relayed the
+    // words (`Grushko said NATO wants to "…," Interfax reported`), the
+    // speaker named before the quote is the one quoted.
     if let Some(c) = trailing(doc, last) {
+        if is_outlet(doc, &c.speaker) {
+            if let Some(l) = leading(doc, lo, first).filter(|l| !is_outlet(doc, &l.speaker)) {
+                if let Some(a) = finish(doc, res, l, at, "before") {
+                    return a;
+                }
+            }
+        }
         if let Some(a) = finish(doc, res, c, at, "after") {
             return a;
         }
     }
     // 3. A reporting verb before the quote in its sentence.
-    let s = doc.sent_of[first];
-    // Real sentences are far shorter than this; the cap keeps run-on input linear.
-    let lo = doc.sents[s].start.max(first.saturating_sub(MAX_SENTENCE));
     if let Some(c) = leading(doc, lo, first) {
         if let Some(a) = finish(doc, res, c, at, "before") {
             return a;
@@ -386,6 +395,13 @@ fn leading(doc: &Doc, lo: usize, hi: usize) -> Option<Clause> {
         }
         if !participle {
             if let Some(np) = np_backward(doc, lo, vs) {
+                // `Putin said during a visit …, Rossiya 24 TV channel said`:
+                // an earlier verb of the sentence may name the real speaker.
+                if is_outlet(doc, &np) {
+                    if let Some(earlier) = leading(doc, lo, np.toks.start).filter(|c| !is_outlet(doc, &c.speaker)) {
+                        return Some(earlier);
+                    }
+                }
                 return Some(Clause { speaker: np, cue });
             }
             // `said X` before the quote: `Said Peskov: "…"`.
@@ -1541,8 +1557,20 @@ impl<'d, 'a> Resolver<'d, 'a> {
                 // of Finnish Prime Minister Petteri Orpo. He claimed …`): that
                 // person is more recent than any earlier speaker.
                 if back == 1 && !subject_is_person {
-                    if let Some(p) = self.nearest_named_person_in(r.start, hi, None) {
-                        cands.push(Event { pos: p.mention.start, speaker: p.speaker, side: p.side, person: true });
+                    // Only a name the article marks as a person's (a title
+                    // before it, a known first name): `the Middle East` is not one.
+                    let marked = |res: &Self, p: &Resolved| {
+                        let k = doc.toks.partition_point(|t| t.start < p.mention.start);
+                        (k > 0 && TITLES.contains(&doc.lower(k - 1))) || res.gender(&p.speaker).is_some()
+                    };
+                    let mut upto = hi;
+                    for _ in 0..4 {
+                        let Some(p) = self.nearest_named_person_in(r.start, upto, None) else { break };
+                        if marked(self, &p) {
+                            cands.push(Event { pos: p.mention.start, speaker: p.speaker, side: p.side, person: true });
+                            break;
+                        }
+                        upto = doc.toks.partition_point(|t| t.start < p.mention.start);
                     }
                 }
             }
@@ -1659,6 +1687,22 @@ fn side_of_speaker_description(actors: &Actors, description: &str) -> Option<Str
     }
     actors.side_of_description(description).map(str::to_string)
 }
+
+/// Whether a speaker phrase names a news outlet (`Interfax news agency`,
+/// `Rossiya 24 TV channel`, `TASS`), which relays words rather than says them.
+fn is_outlet(doc: &Doc, np: &Np) -> bool {
+    let r = np.toks.clone();
+    if r.is_empty() {
+        return false;
+    }
+    let head = doc.lower(r.end - 1);
+    MEDIA_HEADS.contains(&head) && head != "report" || r.clone().any(|k| WIRES.contains(&doc.lower(k)))
+}
+
+/// News agencies and broadcasters that wire copy cites as relaying a quote.
+static WIRES: WordSet = WordSet::new(&[
+    "afp", "bloomberg", "interfax", "izvestia", "kommersant", "novosti", "reuters", "ria", "tass", "xinhua",
+]);
 
 /// Heads of descriptions of a news outlet or publication.
 static MEDIA_HEADS: WordSet = WordSet::new(&[
