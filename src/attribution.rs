@@ -1448,9 +1448,19 @@ impl<'d, 'a> Resolver<'d, 'a> {
         // Only plain descriptions refer back this way: `the New York
         // businessman` names its own referent and stays as written.
         let plain = r.clone().all(|k| !doc.is_cap(k) || DETERMINERS.contains(&doc.lower(k)) || self.actors.descriptor_side(doc.word(k)).is_some());
+        // `the company said`, `the group said`: the organisation last quoted.
+        if definite && plain && words.len() <= 2 && GROUP_HEADS.contains(&head) {
+            let recent = self.events.iter().rev().take(RECENT_SPEAKERS).find(|e| e.pos < at && !e.person);
+            if let Some(e) = recent {
+                return Some(Resolved { speaker: e.speaker.clone(), side: e.side.clone(), mention, person: false });
+            }
+        }
         if definite && plain && (person_head || (ROLE_HEADS.contains(&head) && !ORG_HEADS.contains(&head))) {
+            // A speaker whose side the article did not tell (`OTHER`) may
+            // still be the one a description with a nationality means
+            // (`the British colonel` for a retired officer quoted before).
             let recent = self.events.iter().rev().take(RECENT_SPEAKERS).find(|e| {
-                e.pos < at && e.person && desc_side.as_ref().is_none_or(|s| *s == e.side)
+                e.pos < at && e.person && desc_side.as_ref().is_none_or(|s| *s == e.side || e.side == UNKNOWN_SIDE)
             }).cloned();
             // A named person the article mentioned just before (`the
             // statement from Slovak MEP Miroslav Radačovský. … the politician
@@ -1709,6 +1719,9 @@ static MEDIA_HEADS: WordSet = WordSet::new(&[
     "channel", "outlet", "newspaper", "paper", "agency", "report", "website", "site", "broadcaster", "network",
     "magazine", "daily", "tabloid", "publication", "blog", "station",
 ]);
+
+/// Heads of descriptions that refer back to an organisation already quoted.
+static GROUP_HEADS: WordSet = WordSet::new(&["company", "firm", "group", "organisation", "organization", "watchdog"]);
 
 /// Heads of descriptions of someone speaking for an institution.
 static SPOKES_HEADS: WordSet = WordSet::new(&["spokesman", "spokeswoman", "spokesperson", "representative", "official", "officials", "source", "sources"]);
