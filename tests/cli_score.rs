@@ -161,6 +161,24 @@ fn output_file_is_written_whole_with_no_leftovers() {
     assert_eq!(names, ["corpus.jsonl", "out.csv"]);
 }
 
+/// `-o /dev/null` (timing runs do it) must write into the device: the
+/// partial-file-and-rename used for regular files would replace /dev/null
+/// with a regular file for the whole machine.
+#[cfg(unix)]
+#[test]
+fn a_device_output_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path(), 5);
+    let out = stance(&["score", c.to_str().unwrap(), "-o", "/dev/null"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    assert!(!Path::new("/dev/null.partial").exists() && !Path::new("/dev/null.partial.json").exists());
+    let resume = stance(&["score", c.to_str().unwrap(), "-o", "/dev/null", "--resume"]);
+    assert_eq!(resume.status.code(), Some(2));
+    assert!(text(&resume.stderr).contains("not a regular file"), "{}", text(&resume.stderr));
+}
+
 #[test]
 fn a_reprinted_article_has_its_quotes_marked() {
     let dir = tempfile::tempdir().unwrap();

@@ -84,7 +84,9 @@ struct Counts {
 
 /// Where rows go.
 enum Sink {
-    Stdout(std::io::BufWriter<std::io::Stdout>),
+    /// Standard output, or a device or pipe named by `-o` (`/dev/null`),
+    /// written in place: renaming a partial file over it would replace it.
+    Stream(std::io::BufWriter<Box<dyn Write + Send>>, String),
     File { target: PathBuf, partial: PathBuf, sidecar: PathBuf, file: File, progress: Progress },
 }
 
@@ -101,9 +103,9 @@ impl Sink {
     /// Appends one chunk's bytes and records the progress.
     fn commit(&mut self, bytes: &[u8], progress: &Progress) -> Result<()> {
         match self {
-            Sink::Stdout(w) => {
-                w.write_all(bytes).context("writing to standard output")?;
-                w.flush().context("writing to standard output")
+            Sink::Stream(w, name) => {
+                w.write_all(bytes).with_context(|| format!("writing to {name}"))?;
+                w.flush().with_context(|| format!("writing to {name}"))
             }
             Sink::File { partial, sidecar, file, progress: p, .. } => {
                 // One write call: a killed process leaves whole chunks only,
@@ -123,7 +125,7 @@ impl Sink {
     /// Renames the finished partial output over the target.
     fn finish(self) -> Result<()> {
         match self {
-            Sink::Stdout(mut w) => w.flush().context("writing to standard output"),
+            Sink::Stream(mut w, name) => w.flush().with_context(|| format!("writing to {name}")),
             Sink::File { target, partial, sidecar, file, .. } => {
                 file.sync_all().with_context(|| format!("syncing {}", partial.display()))?;
                 drop(file);
@@ -169,13 +171,25 @@ fn fingerprint(args: &Args, labels: &[String]) -> String {
 /// Opens the output. Returns the sink and, when resuming, the progress to
 /// continue from.
 fn open_sink(args: &Args, fp: &str, writer: &RowWriter) -> Result<(Sink, Option<Progress>)> {
-    let Some(target) = &args.output else {
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let stream = match &args.output {
+        None => Some((Box::new(std::io::stdout()) as Box<dyn Write + Send>, "standard output".to_string())),
+        Some(t) if stance::model::is_special_file(t) => {
+            if args.resume {
+                bail!("{} is not a regular file: --resume needs a file to continue", t.display());
+            }
+            let f = OpenOptions::new().write(true).open(t).with_context(|| format!("opening {}", t.display()))?;
+            Some((Box::new(f) as Box<dyn Write + Send>, t.display().to_string()))
+        }
+        Some(_) => None,
+    };
+    if let Some((out, name)) = stream {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
         let mut head = Vec::new();
         writer.header(&mut head);
-        w.write_all(&head).context("writing to standard output")?;
-        return Ok((Sink::Stdout(w), None));
-    };
+        w.write_all(&head).with_context(|| format!("writing to {name}"))?;
+        return Ok((Sink::Stream(w, name), None));
+    }
+    let target = args.output.as_ref().expect("the stream case returned above");
     let (partial, sidecar) = partial_paths(target);
     let has_state = sidecar.exists() && partial.exists();
     if !args.resume && has_state {
