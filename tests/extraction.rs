@@ -375,3 +375,56 @@ fn outlet_quoted_speaker_saying() {
     let t = "The ministry said the town was taken.\n\"We congratulate the troops,\" TASS agency quoted the Kremlin as saying.\n";
     assert_eq!(who(t, "We congratulate"), pair("Kremlin", "RU"));
 }
+
+#[test]
+fn pronoun_after_a_sentence_that_names_someone_as_object() {
+    // The earlier speaker is Blinken; the sentence before the pronoun is
+    // about Finnish Prime Minister Anna Lindqvist without making her its subject.
+    let t = "\"We are watching closely,\" Antony Blinken said.\n\n\
+             Worries in Helsinki grew after a speech by Finnish Prime Minister Anna Lindqvist.\n\n\
+             She argued that the border was \"no longer a quiet place.\"\n";
+    assert_eq!(who(t, "no longer a quiet"), pair("Anna Lindqvist", "WEST"));
+}
+
+#[test]
+fn a_place_named_before_a_pronoun_is_not_its_antecedent() {
+    let t = "\"We will not be pushed,\" Senator Tom Hadley said. \
+             Officials fear the worst for the Middle East this winter. \
+             He added: \"This is the hour to stand firm.\"\n";
+    assert_eq!(who(t, "This is the hour").0, "Tom Hadley");
+}
+
+#[test]
+fn description_refers_to_the_person_named_just_before() {
+    let t = "\"Supplies are late,\" said Irish MEP Niamh Kerrigan.\n\n\
+             The sharpest reply came from Slovak MEP Pavol Hudak.\n\n\
+             \"Nobody here wants a longer war,\" the politician said.\n";
+    assert_eq!(who(t, "Nobody here wants").0, "Pavol Hudak");
+}
+
+#[test]
+fn colon_after_a_named_subject_without_a_reporting_verb() {
+    let t = "The studio fell silent. Host Arkady Belov leaned forward: \"So what comes next?\"\n";
+    assert_eq!(who(t, "So what comes").0, "Arkady Belov");
+}
+
+#[test]
+fn reporting_clause_at_the_end_of_the_sentence() {
+    let t = "The situation near the river is \"tense but under control\", with shelling reported \
+             in three villages overnight, Ukraine's General Staff said.\n";
+    assert_eq!(who(t, "tense but under").0, "Ukraine's General Staff");
+}
+
+#[test]
+fn an_outlet_that_relays_does_not_take_the_quote() {
+    let t = "Deputy Foreign Minister Sergei Ryabkov said Washington wanted \"to dictate terms to everyone,\" \
+             Interfax news agency reported.\n";
+    assert_eq!(who(t, "to dictate terms"), pair("Sergei Ryabkov", "RU"));
+}
+
+#[test]
+fn the_company_said_is_the_organisation_quoted_before() {
+    let t = "\"We saw a sharp rise in phishing,\" Microsoft said in a blog post.\n\n\
+             The campaign targeted think tanks, the company said. \"Most attempts failed.\"\n";
+    assert_eq!(who(t, "Most attempts failed").0, "Microsoft");
+}
