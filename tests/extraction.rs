@@ -379,11 +379,11 @@ fn outlet_quoted_speaker_saying() {
 #[test]
 fn pronoun_after_a_sentence_that_names_someone_as_object() {
     // The earlier speaker is Blinken; the sentence before the pronoun is
-    // about Finnish Prime Minister Anna Lindqvist without making her its subject.
+    // about Finnish Prime Minister Antti Lindqvist without making him its subject.
     let t = "\"We are watching closely,\" Antony Blinken said.\n\n\
-             Worries in Helsinki grew after a speech by Finnish Prime Minister Anna Lindqvist.\n\n\
-             She argued that the border was \"no longer a quiet place.\"\n";
-    assert_eq!(who(t, "no longer a quiet"), pair("Anna Lindqvist", "WEST"));
+             Worries in Helsinki grew after a speech by Finnish Prime Minister Antti Lindqvist.\n\n\
+             He argued that the border was \"no longer a quiet place.\"\n";
+    assert_eq!(who(t, "no longer a quiet"), pair("Antti Lindqvist", "WEST"));
 }
 
 #[test]
