@@ -164,10 +164,10 @@ fn eval_articles_speaker_and_side() {
 }
 
 /// Floors: the targets of issue 2, or the figure reached where lower.
-/// Reached on 2026-11-25: PolNeAR dev speaker accuracy 0.945, span F1 0.931;
-/// eval speaker 0.804 (target 0.85, not reached), side 0.860. Extraction is
+/// Reached on 2026-11-26: PolNeAR dev speaker accuracy 0.945, span F1 0.932;
+/// eval speaker 0.853, side 0.880, span F1 0.937. Extraction is
 /// deterministic, so the floors can sit close to what is reached.
 const SPEAKER_FLOOR_POLNEAR: f64 = 0.92;
 const SPAN_F1_FLOOR_POLNEAR: f64 = 0.93;
-const SPEAKER_FLOOR_EVAL: f64 = 0.80;
+const SPEAKER_FLOOR_EVAL: f64 = 0.85;
 const SIDE_FLOOR_EVAL: f64 = 0.80;
