@@ -514,7 +514,13 @@ fn np_backward(doc: &Doc, lo: usize, end: usize) -> Option<Np> {
                 break;
             }
             if doc.is_punct_in(c, ",") {
-                if let Some(main) = np_run_backward(doc, lo, c).filter(|m| doc.has_name(m.clone())) {
+                // Either side may carry the name: `On Monday the minister,
+                // Olena Marchuk, said` has it in the apposition.
+                // Either side may carry the name: `On Monday the minister,
+                // Olena Marchuk, said` has it in the apposition (a whole
+                // name, not a clause such as `who served under Obama`).
+                let appos_is_name = name_part(doc, c + 1..j - 1).is_some_and(|n| n == (c + 1..j - 1));
+                if let Some(main) = np_run_backward(doc, lo, c).filter(|m| doc.has_name(m.clone()) || appos_is_name) {
                     return Some(Np { toks: main, appos: Some(c + 1..j - 1) });
                 }
             }

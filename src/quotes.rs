@@ -672,7 +672,14 @@ fn linkable(text: &str, a: &Raw, b: &Raw) -> bool {
     let first = first.trim_end_matches(|c: char| c.is_whitespace() || is_quote_char(c));
     let broken_off =
         first.ends_with([',', '—', '–', '-']) || (gap.ends_with(',') && first.ends_with(char::is_alphanumeric));
+    // `"…under control," while Reznikov affirmed …, "…"`: a gap that opens a
+    // contrasting clause brings in another speaker's words.
+    let contrast = gap
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| matches!(w.to_lowercase().as_str(), "while" | "whereas" | "although" | "though"));
     broken_off
+        && !contrast
         && gap.split_whitespace().count() <= MAX_GAP_WORDS
         && gap.chars().any(char::is_alphabetic)
         && !has_inner_sentence_break(gap)

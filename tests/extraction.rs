@@ -428,3 +428,11 @@ fn the_company_said_is_the_organisation_quoted_before() {
              The campaign targeted think tanks, the company said. \"Most attempts failed.\"\n";
     assert_eq!(who(t, "Most attempts failed").0, "Microsoft");
 }
+
+#[test]
+fn a_contrasting_clause_does_not_join_two_speakers_quotes() {
+    let t = "On Monday the defence minister, Olena Marchuk, said the front was \u{201c}holding firm,\u{201d} while \
+             Taras Hnatiuk argued that reserves were \u{201c}nowhere near enough.\u{201d}\n";
+    assert_eq!(who(t, "holding firm").0, "Olena Marchuk");
+    assert_eq!(who(t, "nowhere near").0, "Taras Hnatiuk");
+}
