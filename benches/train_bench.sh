@@ -31,7 +31,9 @@ $BIN explain --top 0 > "$TMP/builtin_summary.txt"
 NGRAM=$(sed -n 's/^vectoriser: n-grams 1-\([0-9]*\),.*/\1/p' "$TMP/builtin_summary.txt")
 MINDF=$(sed -n 's/^vectoriser: .* min_df \([0-9]*\),.*/\1/p' "$TMP/builtin_summary.txt")
 C=${C:-$(sed -n 's/.*(C = \([0-9.e+-]*\)).*/\1/p' "$TMP/builtin_summary.txt")}
-OURS_FLAGS="--ngram-max $NGRAM --min-df $MINDF --tfidf --class-weight balanced"
+# Class weights as models/train-default.sh sets them (the baseline has none).
+CW=$(sed -n 's/.*--class-weight \([a-z]*\).*/\1/p' models/train-default.sh)
+OURS_FLAGS="--ngram-max $NGRAM --min-df $MINDF --tfidf --class-weight $CW"
 
 # One training file for both sides (the baseline takes a single CSV).
 python3 - "$TMP/train.csv" labels/tone/*.csv <<'PY'
@@ -60,8 +62,8 @@ python3 "$SHARED/bench/sklearn_baseline.py" "$TMP/train.csv" "$TEST" \
 $BIN eval "$TEST" --json > "$TMP/builtin.json"
 $BIN explain --top 0 | sed -n 's/^cross-validation/cross-validation on labels\//p' > "$TMP/builtin_cv.txt"
 
-python3 - "$TMP" "$ROWS" "$C" "$NGRAM" "$MINDF" <<'PY'
-import json, sys, re
+CW=$CW python3 - "$TMP" "$ROWS" "$C" "$NGRAM" "$MINDF" <<'PY'
+import json, os, sys, re
 d, rows, C, NG, MD = sys.argv[1:6]
 def tv(name):
     t = open(f"{d}/{name}.time").read()
@@ -77,7 +79,7 @@ bi = json.load(open(f"{d}/builtin.json"))
 print(f"train rows: {rows} (labels/tone/*.csv)   test: ../shared/eval/quotes.csv ({ours['rows']} gold quotes)")
 print(f"settings: n-grams 1-{NG}, min_df {MD}, tf-idf, C = {C} (the shipped model's)")
 print(f"{'':34} {'macro-F1':>9} {'accuracy':>9} {'train wall s':>13} {'peak RSS MB':>12}")
-print(f"{'stance (balanced class weights)':34} {ours['macro_f1']:9.4f} {ours['accuracy']:9.4f} {ow:13.2f} {orss/1024:12.1f}")
+print(f"{'stance (class weights ' + os.environ['CW'] + ')':34} {ours['macro_f1']:9.4f} {ours['accuracy']:9.4f} {ow:13.2f} {orss/1024:12.1f}")
 print(f"{'sklearn':34} {sk['macro_f1']:9.4f} {sk['accuracy']:9.4f} {sw:13.2f} {srss/1024:12.1f}")
 print(f"{'  sklearn fit+vectorise only':34} {'':9} {'':9} {sk['train_s']:13.2f}")
 print(f"{'sklearn (C=1, its default)':34} {sk1['macro_f1']:9.4f} {sk1['accuracy']:9.4f} {sk1['train_s']:13.2f}")
