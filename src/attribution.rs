@@ -174,6 +174,13 @@ fn attribute_one(doc: &Doc, res: &mut Resolver, q: usize) -> Attribution {
             return a;
         }
     }
+    // 3d. The next sentence names the speaker of this one: `"…" That was the
+    // view of US Senator Lindsey Graham.`
+    if let Some(c) = cataphora(doc, s + 1) {
+        if let Some(a) = finish(doc, res, c, at, "next sentence") {
+            return a;
+        }
+    }
     // 4. Continuation of the previous sentence's speaker.
     for back in 1..=2 {
         if s < back {
@@ -301,6 +308,31 @@ fn sentence_final(doc: &Doc, last: usize, end: usize) -> Option<Clause> {
     Some(c)
 }
 
+/// `That was the view of X.` / `This is the assessment of X, …` opening
+/// sentence `s`: X said what the sentence before reported.
+fn cataphora(doc: &Doc, s: usize) -> Option<Clause> {
+    let r = doc.sents.get(s)?.clone();
+    let mut i = r.start;
+    while i < r.end && doc.toks[i].kind == Kind::Break {
+        i += 1;
+    }
+    if i + 4 >= r.end || !matches!(doc.lower(i), "that" | "this") || !matches!(doc.lower(i + 1), "was" | "is") {
+        return None;
+    }
+    let mut k = i + 2;
+    if doc.lower(k) == "the" {
+        k += 1;
+    }
+    if k + 2 >= r.end
+        || !matches!(doc.lower(k), "view" | "opinion" | "assessment" | "verdict" | "conclusion" | "argument" | "warning" | "message")
+        || doc.lower(k + 1) != "of"
+    {
+        return None;
+    }
+    let np = np_forward(doc, k + 2, r.end)?;
+    doc.has_name(np.toks.clone()).then_some(Clause { speaker: np, cue: i..k + 2 })
+}
+
 /// Parses `NP VERB …`, `VERB NP …` or `according to NP` at the start of
 /// tokens `i..j` (a clause after or between quote parts).
 fn clause(doc: &Doc, i: usize, j: usize, between: bool) -> Option<Clause> {
@@ -320,8 +352,19 @@ fn clause(doc: &Doc, i: usize, j: usize, between: bool) -> Option<Clause> {
     // the outlet only relays.
     if let Some(k) = (i + 1..(i + 8).min(j)).find(|&k| matches!(doc.lower(k), "quoted" | "cited")) {
         if np_backward(doc, i, k).is_some_and(|np| np.toks.start == i && np.appos.is_none()) {
-            if let Some(np) = np_forward(doc, k + 1, j).filter(|np| np.appos.is_none()) {
-                let mut e = np.toks.end;
+            // `… quoted Hsin-Hsin Pan, a member of the survey team, as saying`
+            if let Some(np) = np_forward(doc, k + 1, j) {
+                let mut e = np.appos.clone().map_or(np.toks.end, |a| a.end);
+                // An apposition may run past where np_forward stops it:
+                // look for `, as saying` a few words on.
+                if np.appos.is_some() || (e < j && doc.is_punct_in(e, ",")) {
+                    if let Some(c) = (e..(e + 16).min(j)).find(|&c| doc.is_punct_in(c, ",") && c + 1 < j && doc.lower(c + 1) == "as") {
+                        e = c;
+                    }
+                }
+                if e < j && doc.is_punct_in(e, ",") {
+                    e += 1;
+                }
                 if e < j && doc.lower(e) == "as" {
                     e += 1;
                 }
@@ -359,14 +402,20 @@ fn leading(doc: &Doc, lo: usize, hi: usize) -> Option<Clause> {
     // `Medvedev: Russia Seeks More …, 'Probably Should Be Kyiv'`: a name and
     // a colon opening the sentence (headline style).
     if let Some(np) = np_run_forward(doc, lo, hi) {
-        if np.end < hi && doc.is_punct_in(np.end, ":") && doc.has_name(np.clone()) && np.len() <= 4 {
+        // (`Ukraine's Minerals: What the West …` is a topic, not a speaker.)
+        if np.end < hi
+            && doc.is_punct_in(np.end, ":")
+            && doc.has_name(np.clone())
+            && np.len() <= 4
+            && !np.clone().any(|k| doc.lower(k).ends_with("'s"))
+        {
             return Some(Clause { speaker: Np { toks: np.clone(), appos: None }, cue: np.end..np.end + 1 });
         }
     }
     let mut v = hi;
     loop {
         let Some(found) = (lo..v).rev().find(|&k| doc.is_verb(k) || doc.is_according(k)) else {
-            return colon_subject(doc, lo, hi);
+            return colon_subject(doc, lo, hi).or_else(|| in_his_view(doc, lo, hi));
         };
         v = found;
         if doc.is_according(v) {
@@ -434,6 +483,24 @@ fn colon_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Clause> {
         return None;
     }
     Some(Clause { speaker: np, cue: hi - 1..hi })
+}
+
+/// `In his opinion, the offensive "…"`: the sentence opens by crediting the
+/// view to someone named before (the possessive is resolved as a pronoun).
+fn in_his_view(doc: &Doc, lo: usize, hi: usize) -> Option<Clause> {
+    let mut i = lo;
+    while i < hi && doc.toks[i].kind == Kind::Break {
+        i += 1;
+    }
+    if i + 3 < hi
+        && doc.lower(i) == "in"
+        && matches!(doc.lower(i + 1), "his" | "her")
+        && matches!(doc.lower(i + 2), "opinion" | "view" | "words" | "assessment")
+        && doc.is_punct_in(i + 3, ",")
+    {
+        return Some(Clause { speaker: Np { toks: i + 1..i + 2, appos: None }, cue: i..i + 3 });
+    }
+    None
 }
 
 /// The verb plus `reporters`/`the media` or `out` after it, for the cue.
@@ -1194,7 +1261,7 @@ impl<'d, 'a> Resolver<'d, 'a> {
     fn resolve_inner(&mut self, np: &Np, at: usize) -> Option<Resolved> {
         let doc = self.doc;
         let main = np.toks.clone();
-        if main.len() == 1 && PRONOUNS.contains(&doc.lower(main.start)) {
+        if main.len() == 1 && (PRONOUNS.contains(&doc.lower(main.start)) || matches!(doc.lower(main.start), "his" | "her")) {
             return self.resolve_pronoun(main.start, at);
         }
         // Prefer the part that carries a personal name: `the Kremlin
@@ -1531,8 +1598,8 @@ impl<'d, 'a> Resolver<'d, 'a> {
             self.events.iter().filter(|e| e.pos < pos).rev().take(RECENT_SPEAKERS).cloned().collect();
         let plural = matches!(p, "they" | "it" | "we");
         let want = match p {
-            "he" => Some('m'),
-            "she" => Some('f'),
+            "he" | "his" => Some('m'),
+            "she" | "her" => Some('f'),
             _ => None,
         };
         // First choice: earlier speakers and the subjects of this sentence
@@ -1727,7 +1794,7 @@ static MEDIA_HEADS: WordSet = WordSet::new(&[
 ]);
 
 /// Heads of descriptions that refer back to an organisation already quoted.
-static GROUP_HEADS: WordSet = WordSet::new(&["company", "firm", "group", "organisation", "organization", "watchdog"]);
+static GROUP_HEADS: WordSet = WordSet::new(&["company", "firm", "group", "organisation", "organization", "researchers", "watchdog"]);
 
 /// Heads of descriptions of someone speaking for an institution.
 static SPOKES_HEADS: WordSet = WordSet::new(&["spokesman", "spokeswoman", "spokesperson", "representative", "official", "officials", "source", "sources"]);

@@ -436,3 +436,25 @@ fn a_contrasting_clause_does_not_join_two_speakers_quotes() {
     assert_eq!(who(t, "holding firm").0, "Olena Marchuk");
     assert_eq!(who(t, "nowhere near").0, "Taras Hnatiuk");
 }
+
+#[test]
+fn outlet_quoted_a_person_with_an_apposition_as_saying() {
+    let t = "\"Trust in Washington has fallen sharply,\" the Harbour Daily quoted Mei-Ling Chou, \
+             a pollster at Tamsui University, as saying.\n";
+    assert_eq!(who(t, "Trust in Washington").0, "Mei-Ling Chou");
+}
+
+#[test]
+fn the_next_sentence_names_the_speaker() {
+    let t = "Cobalt Markets: Why the Mines Matter\n\n\
+             Washington \"cannot afford\" to lose access to the deposits. That was the view of \
+             US Senator Dale Rourke in an interview on Sunday.\n";
+    assert_eq!(who(t, "cannot afford").0, "Dale Rourke");
+}
+
+#[test]
+fn in_his_opinion_credits_the_person_named_before() {
+    let t = "This is the opinion of Colonel Hugh Barrow, a retired British officer. \
+             In his opinion, the offensive \"showed how timid the allies are.\"\n";
+    assert_eq!(who(t, "showed how timid").0, "Hugh Barrow");
+}
