@@ -319,7 +319,11 @@ fn is_line_clutter(t: &str, lower: &str, words: usize) -> bool {
     if NAV_ITEMS.contains(&item) {
         return true;
     }
-    if words <= MAX_PROMPT_WORDS && has_prompt(lower) {
+    // A line that opens with a quotation mark is someone's words (`"We call
+    // on Washington …," the embassy wrote on its Telegram channel.`), not a
+    // prompt, whatever words it contains.
+    let quoted = t.trim_start().starts_with(['"', '“', '«', '„', '‘']);
+    if words <= MAX_PROMPT_WORDS && !quoted && has_prompt(lower) {
         return true;
     }
     // Breadcrumbs: `News > Russia`.
@@ -408,6 +412,14 @@ mod tests {
 
     /// The pair-filtered search finds exactly what one `contains` per prompt
     /// finds, at the start, in the middle and at the end of a line.
+    #[test]
+    fn a_quoted_line_naming_a_telegram_channel_is_not_a_prompt() {
+        let t = "Intro.\n\n\u{201c}We call on Washington to stop,\u{201d} the embassy wrote on its Telegram channel.\n\nSubscribe to our Telegram channel\n";
+        let r = clutter_ranges(t);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!(t[r[0].clone()].starts_with("Subscribe"));
+    }
+
     #[test]
     fn prompt_search_agrees_with_contains() {
         let mut lines: Vec<String> = vec![String::new(), "s".into(), "the talks went on".into(), "sig nup".into()];
