@@ -914,7 +914,12 @@ fn lowercase_words(text: &str, toks: &[Tok]) -> (String, Vec<(usize, usize)>) {
         let a = buf.len();
         if t.kind == Kind::Word {
             let w = &text[t.start..t.end];
-            if w.contains('Σ') {
+            if w.is_ascii() {
+                // Most words: one copy and an in-place ASCII lowercasing,
+                // instead of a search for `Σ` and a push per char.
+                buf.push_str(w);
+                buf[a..].make_ascii_lowercase();
+            } else if w.contains('Σ') {
                 // str::to_lowercase knows the final sigma; chars do not.
                 buf.push_str(&w.to_lowercase().replace('’', "'"));
             } else {
