@@ -84,17 +84,24 @@ pub fn attribute(text: &str, quotes: &[QuoteSpan], actors: &Actors) -> Vec<Attri
     }
     // A quote left unattributed (typically in a headline or a teaser) that
     // the article quotes again elsewhere with a speaker takes that speaker.
+    // The key is the parts' letters and digits, lowercased char by char.
+    // Built straight from the parts, with ASCII chars tested as ASCII: a
+    // copy of the parts joined, then filtered, was an allocation per quote.
     let key = |q: usize| -> String {
-        quotes[q]
-            .parts
-            .iter()
-            .filter(|p| p.end <= text.len() && text.is_char_boundary(p.start) && text.is_char_boundary(p.end))
-            .map(|p| &text[p.clone()])
-            .collect::<String>()
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
+        let mut k = String::new();
+        for p in quotes[q].parts.iter().filter(|p| p.end <= text.len() && text.is_char_boundary(p.start) && text.is_char_boundary(p.end)) {
+            k.reserve(p.len());
+            for c in text[p.clone()].chars() {
+                if c.is_ascii() {
+                    if c.is_ascii_alphanumeric() {
+                        k.push(c.to_ascii_lowercase());
+                    }
+                } else if c.is_alphanumeric() {
+                    k.extend(c.to_lowercase());
+                }
+            }
+        }
+        k
     };
     // Keys are computed once: recomputing them per pair made long texts
     // with many quotes quadratic in allocation as well as in comparison.
