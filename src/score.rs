@@ -147,14 +147,14 @@ impl RowWriter {
 
     /// Appends the rows of one scored article.
     pub fn write_article(&self, out: &mut Vec<u8>, s: &Scored, verdict: &Verdict) {
-        self.finish_rows(out, &self.format_rows(s), s, verdict);
+        self.finish_rows(out, &self.format_rows(s), verdict);
     }
 
     /// Formats every cell of an article's rows except the last,
     /// `duplicate_of`, which needs the articles in input order. This is the
     /// bulk of the formatting and runs on the worker threads.
     pub fn format_rows(&self, s: &Scored) -> Formatted {
-        let mut f = Formatted { bytes: Vec::with_capacity(s.quotes.len() * 320), ends: Vec::with_capacity(s.quotes.len()) };
+        let mut f = Formatted { bytes: Vec::with_capacity(s.quotes.len() * 320), rows: Vec::with_capacity(s.quotes.len()) };
         let out = &mut f.bytes;
         for (q, (l, p)) in s.quotes.iter().zip(s.labels.iter()) {
             let label = self.labels.get(*l).map(String::as_str).unwrap_or("");
@@ -217,19 +217,21 @@ impl RowWriter {
                     out.extend_from_slice(b",\"duplicate_of\":");
                 }
             }
-            f.ends.push(out.len());
+            f.rows.push((out.len(), q.quote));
         }
         f
     }
 
     /// Appends the rows formatted by [`RowWriter::format_rows`], completed
-    /// with their `duplicate_of` cell.
-    pub fn finish_rows(&self, out: &mut Vec<u8>, f: &Formatted, s: &Scored, verdict: &Verdict) {
+    /// with their `duplicate_of` cell. Needs only `f`, not the scored
+    /// article, so the in-order stage can run after the article (its text,
+    /// quotes and their many small strings) was freed on a worker thread.
+    pub fn finish_rows(&self, out: &mut Vec<u8>, f: &Formatted, verdict: &Verdict) {
         let mut start = 0;
-        for (q, &end) in s.quotes.iter().zip(f.ends.iter()) {
+        for &(end, quote) in &f.rows {
             out.extend_from_slice(&f.bytes[start..end]);
             start = end;
-            let dup = verdict.duplicate_of(q.quote);
+            let dup = verdict.duplicate_of(quote);
             match self.format {
                 Format::Csv => csv_cell(out, dup.unwrap_or("")),
                 Format::Jsonl => match dup {
@@ -249,7 +251,8 @@ impl RowWriter {
 #[derive(Debug, Clone, Default)]
 pub struct Formatted {
     bytes: Vec<u8>,
-    ends: Vec<usize>,
+    /// Per row: where it ends in `bytes`, and its quote number.
+    rows: Vec<(usize, usize)>,
 }
 
 /// `fmt::Write` into a byte buffer.
