@@ -916,41 +916,43 @@ fn widen_to_marks(text: &str, p: Range<usize>) -> (usize, usize) {
 
 /// The lowercase form of every word token (`’` read as `'`), in one buffer.
 fn lowercase_words(text: &str, toks: &[Tok]) -> (String, Vec<(usize, usize)>) {
-    let mut buf = String::with_capacity(text.len());
+    // Built as bytes: an ASCII word is then one tight lowercasing copy, not
+    // a `memcpy` call and a second pass. Only whole UTF-8 chars go in.
+    let mut buf: Vec<u8> = Vec::with_capacity(text.len());
     let mut at = Vec::with_capacity(toks.len());
+    let push = |buf: &mut Vec<u8>, c: char| buf.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
     for t in toks {
         let a = buf.len();
         if t.kind == Kind::Word {
             let w = &text[t.start..t.end];
             if w.is_ascii() {
-                // Most words: one copy and an in-place ASCII lowercasing,
-                // instead of a search for `Σ` and a push per char.
-                buf.push_str(w);
-                buf[a..].make_ascii_lowercase();
+                // Most words: no search for `Σ`, no push per char.
+                buf.extend(w.bytes().map(|c| c.to_ascii_lowercase()));
             } else if w.contains('Σ') {
                 // str::to_lowercase knows the final sigma; chars do not.
-                buf.push_str(&w.to_lowercase().replace('’', "'"));
+                buf.extend_from_slice(w.to_lowercase().replace('’', "'").as_bytes());
             } else {
                 for c in w.chars() {
                     match c {
-                        '’' => buf.push('\''),
-                        c if c.is_ascii() => buf.push(c.to_ascii_lowercase()),
-                        c => buf.extend(c.to_lowercase()),
+                        '’' => buf.push(b'\''),
+                        c if c.is_ascii() => buf.push(c.to_ascii_lowercase() as u8),
+                        c => c.to_lowercase().for_each(|l| push(&mut buf, l)),
                     }
                 }
             }
         }
         at.push((a, buf.len()));
     }
+    let buf = String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     (buf, at)
 }
 
 /// Appends the tokens of `text[from..to]`: line breaks, words (letters and
 /// digits, joined by `'` `’` `-` `.` `&` when a letter or digit follows) and
 /// single-char punctuation. Walks bytes: an ASCII byte is its own char (most
-/// of any news text), and only a non-ASCII char is decoded; this runs over
-/// every byte scored, where a peekable `char_indices` was a tenth of
-/// attribution's time.
+/// of any news text) and is classified by a byte test; only a non-ASCII char
+/// is decoded. This runs over every byte scored, where a peekable
+/// `char_indices` was a tenth of attribution's time.
 fn tokenize(text: &str, from: usize, to: usize, out: &mut Vec<Tok>) {
     let b = text.as_bytes();
     // The char at byte `i` (a char boundary before `to`) and its length.
