@@ -278,7 +278,8 @@ fn for_each_feature(text: &str, names: bool, mut f: impl FnMut(u64)) {
                 f(mix(full ^ NAME_TAG));
             }
             if run.len() > 3 && !is_stop(run.len(), full) {
-                f(ascii_hash_in(bytes, start, 5.min(run.len())));
+                // A word of five letters or fewer is its own stem.
+                f(if run.len() <= 5 { full } else { ascii_hash_in(bytes, start, 5) });
             }
         } else {
             // `start` and `i` are char boundaries: ASCII bytes never sit
@@ -346,7 +347,18 @@ fn exact_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
     let mut h = FNV0;
     let mut gap = false;
     for p in parts {
-        for c in p.chars() {
+        let bytes = p.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            // ASCII bytes are taken as they are; only other chars are decoded.
+            let c = if bytes[i] < 0x80 {
+                i += 1;
+                bytes[i - 1] as char
+            } else {
+                let c = p[i..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+                i += c.len_utf8();
+                c
+            };
             if c.is_ascii_alphanumeric() {
                 if gap {
                     h = fnv(h, b' ');
