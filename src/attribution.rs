@@ -808,7 +808,12 @@ impl<'a> Doc<'a> {
     }
 
     fn is_cap(&self, i: usize) -> bool {
-        self.toks[i].kind == Kind::Word && self.word(i).starts_with(|c: char| c.is_uppercase())
+        // An ASCII first byte is tested as a byte (asked of most tokens).
+        self.toks[i].kind == Kind::Word
+            && match self.text.as_bytes()[self.toks[i].start] {
+                b if b < 0x80 => b.is_ascii_uppercase(),
+                _ => self.word(i).starts_with(|c: char| c.is_uppercase()),
+            }
     }
 
     fn is_punct_in(&self, i: usize, set: &str) -> bool {
@@ -926,8 +931,10 @@ fn lowercase_words(text: &str, toks: &[Tok]) -> (String, Vec<(usize, usize)>) {
         if t.kind == Kind::Word {
             let w = &text[t.start..t.end];
             if w.is_ascii() {
-                // Most words: no search for `Σ`, no push per char.
-                buf.extend(w.bytes().map(|c| c.to_ascii_lowercase()));
+                // Most words: no search for `Σ`, no push per char: one copy,
+                // then lowercased in place.
+                buf.extend_from_slice(w.as_bytes());
+                buf[a..].make_ascii_lowercase();
             } else if w.contains('Σ') {
                 // str::to_lowercase knows the final sigma; chars do not.
                 buf.extend_from_slice(w.to_lowercase().replace('’', "'").as_bytes());
