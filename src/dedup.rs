@@ -558,10 +558,15 @@ impl Bands {
     }
 
     /// Records `doc` for `key` unless an earlier article has it.
+    #[cfg(test)]
     fn insert_first(&mut self, key: u32, doc: u32) {
-        if self.get(key).is_some() {
-            return;
+        if self.get(key).is_none() {
+            self.insert_new(key, doc);
         }
+    }
+
+    /// Records `doc` for `key`, which the table does not have.
+    fn insert_new(&mut self, key: u32, doc: u32) {
         self.recent.insert(key, doc);
         if self.recent.len() >= RECENT_BANDS {
             self.merge();
@@ -652,11 +657,11 @@ impl Index {
         // Candidates through the bands, then the estimated Jaccard on the
         // whole signature; earliest first.
         let mut cands: Vec<u32> = Vec::new();
-        for b in 0..BANDS {
-            if let Some(d) = self.bands.get(band_key(b, &sk.sig)) {
-                if !cands.contains(&d) {
-                    cands.push(d);
-                }
+        let keys: [u32; BANDS] = std::array::from_fn(|b| band_key(b, &sk.sig));
+        let found: [Option<u32>; BANDS] = std::array::from_fn(|b| self.bands.get(keys[b]));
+        for d in found.iter().flatten() {
+            if !cands.contains(d) {
+                cands.push(*d);
             }
         }
         cands.retain(|&d| {
@@ -733,8 +738,13 @@ impl Index {
         self.names.push_str(doc);
         self.name_ends.push(self.names.len() as u32);
         self.sigs.push(sk.sig);
+        // As `insert_first` for each band, without looking each key up a
+        // second time: a key is new unless it was found above or an earlier
+        // band of this article has it (the table changed only by those).
         for b in 0..BANDS {
-            self.bands.insert_first(band_key(b, &sk.sig), me);
+            if found[b].is_none() && !keys[..b].contains(&keys[b]) {
+                self.bands.insert_new(keys[b], me);
+            }
         }
         verdict
     }
