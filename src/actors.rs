@@ -71,6 +71,9 @@ pub fn normalize(s: &str) -> String {
             '.' => {}
             '\u{2019}' | '\u{2018}' => t.push('\''),
             c if c.is_whitespace() => t.push(' '),
+            // An ASCII char is lowercased as ASCII (the same char; no
+            // `ToLowercase` iterator per char).
+            c if c.is_ascii() => t.push(c.to_ascii_lowercase()),
             c => t.extend(c.to_lowercase()),
         }
     }
@@ -94,6 +97,7 @@ fn normalize_word(w: &str) -> String {
         match c {
             '.' => {}
             '\u{2019}' | '\u{2018}' => t.push('\''),
+            c if c.is_ascii() => t.push(c.to_ascii_lowercase()),
             c => t.extend(c.to_lowercase()),
         }
     }
