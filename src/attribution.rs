@@ -931,10 +931,11 @@ fn lowercase_words(text: &str, toks: &[Tok]) -> (String, Vec<(usize, usize)>) {
         if t.kind == Kind::Word {
             let w = &text[t.start..t.end];
             if w.is_ascii() {
-                // Most words: no search for `Σ`, no push per char: one copy,
-                // then lowercased in place.
-                buf.extend_from_slice(w.as_bytes());
-                buf[a..].make_ascii_lowercase();
+                // Most words: no search for `Σ`, no push per char: one
+                // lowercasing copy (reserved once: a slice iterator has an
+                // exact length). Lowercasing in place after a copy read back
+                // bytes just stored, which stalled.
+                buf.extend(w.as_bytes().iter().map(u8::to_ascii_lowercase));
             } else if w.contains('Σ') {
                 // str::to_lowercase knows the final sigma; chars do not.
                 buf.extend_from_slice(w.to_lowercase().replace('’', "'").as_bytes());
