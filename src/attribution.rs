@@ -684,18 +684,22 @@ impl<'a> Doc<'a> {
         // News text runs some five bytes a token: reserving for that spares
         // the token list its regrowth copies.
         let mut toks = Vec::with_capacity(text.len() / 5 + 16);
+        let mut lower = Lower { buf: Vec::with_capacity(text.len()), at: Vec::with_capacity(text.len() / 5 + 16) };
         let mut content = BTreeMap::new();
         let mut quote_toks = vec![Vec::new(); quotes.len()];
         let mut pos = 0;
         for (s, e, qi, c) in kept {
-            tokenize(text, pos, s, &mut toks);
+            tokenize(text, pos, s, &mut toks, &mut lower);
             content.insert(toks.len(), c);
             quote_toks[qi].push(toks.len());
             toks.push(Tok { kind: Kind::Quote(qi), start: s, end: e });
+            lower.none();
             pos = e;
         }
-        tokenize(text, pos, text.len(), &mut toks);
-        let (lower_buf, lower_at) = lowercase_words(text, &toks);
+        tokenize(text, pos, text.len(), &mut toks, &mut lower);
+        let lower_at = lower.at;
+        // Only whole UTF-8 chars went in, so this never repairs anything.
+        let lower_buf = String::from_utf8(lower.buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         let mut doc = Doc { text, toks, lower_buf, lower_at, sents: Vec::new(), sent_of: Vec::new(), quote_toks, content };
         doc.split_sentences();
         doc
@@ -919,40 +923,52 @@ fn widen_to_marks(text: &str, p: Range<usize>) -> (usize, usize) {
     (s.min(p.start), e.max(p.end))
 }
 
-/// The lowercase form of every word token (`’` read as `'`), in one buffer.
-fn lowercase_words(text: &str, toks: &[Tok]) -> (String, Vec<(usize, usize)>) {
-    // Built as bytes: an ASCII word is then one tight lowercasing copy, not
-    // a `memcpy` call and a second pass. Only whole UTF-8 chars go in.
-    let mut buf: Vec<u8> = Vec::with_capacity(text.len());
-    let mut at = Vec::with_capacity(toks.len());
-    let push = |buf: &mut Vec<u8>, c: char| buf.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-    for t in toks {
-        let a = buf.len();
-        if t.kind == Kind::Word {
-            let w = &text[t.start..t.end];
-            if w.is_ascii() {
-                // Most words: no search for `Σ`, no push per char: one
-                // lowercasing copy (reserved once: a slice iterator has an
-                // exact length). Lowercasing in place after a copy read back
-                // bytes just stored, which stalled.
-                buf.extend(w.as_bytes().iter().map(u8::to_ascii_lowercase));
-            } else if w.contains('Σ') {
-                // str::to_lowercase knows the final sigma; chars do not.
-                buf.extend_from_slice(w.to_lowercase().replace('’', "'").as_bytes());
-            } else {
-                for c in w.chars() {
-                    match c {
-                        '’' => buf.push(b'\''),
-                        c if c.is_ascii() => buf.push(c.to_ascii_lowercase() as u8),
-                        c => c.to_lowercase().for_each(|l| push(&mut buf, l)),
-                    }
-                }
+/// The lowercase forms of the tokens (`’` read as `'`), one after the other
+/// in one buffer, built by [`tokenize`] as it cuts each word: the bytes are
+/// then still in cache, and an ASCII word (it knows which) is one
+/// lowercasing copy. A second pass over the tokens was a tenth of `score`.
+struct Lower {
+    buf: Vec<u8>,
+    /// Per token, its range in `buf` (empty for non-words).
+    at: Vec<(usize, usize)>,
+}
+
+impl Lower {
+    /// The entry of a token that is not a word.
+    #[inline]
+    fn none(&mut self) {
+        let n = self.buf.len();
+        self.at.push((n, n));
+    }
+
+    /// The entry of a word: `ascii` says whether `w` is all ASCII.
+    #[inline]
+    fn word(&mut self, w: &str, ascii: bool) {
+        let a = self.buf.len();
+        if ascii {
+            // Reserved once (a slice iterator has an exact length).
+            self.buf.extend(w.as_bytes().iter().map(u8::to_ascii_lowercase));
+        } else {
+            push_lower_word(w, &mut self.buf);
+        }
+        self.at.push((a, self.buf.len()));
+    }
+}
+
+/// Appends the lowercase form of a word with non-ASCII chars.
+fn push_lower_word(w: &str, buf: &mut Vec<u8>) {
+    if w.contains('Σ') {
+        // str::to_lowercase knows the final sigma; chars do not.
+        buf.extend_from_slice(w.to_lowercase().replace('’', "'").as_bytes());
+    } else {
+        for c in w.chars() {
+            match c {
+                '’' => buf.push(b'\''),
+                c if c.is_ascii() => buf.push(c.to_ascii_lowercase() as u8),
+                c => c.to_lowercase().for_each(|l| buf.extend_from_slice(l.encode_utf8(&mut [0; 4]).as_bytes())),
             }
         }
-        at.push((a, buf.len()));
     }
-    let buf = String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    (buf, at)
 }
 
 /// Appends the tokens of `text[from..to]`: line breaks, words (letters and
@@ -961,7 +977,7 @@ fn lowercase_words(text: &str, toks: &[Tok]) -> (String, Vec<(usize, usize)>) {
 /// of any news text) and is classified by a byte test; only a non-ASCII char
 /// is decoded. This runs over every byte scored, where a peekable
 /// `char_indices` was a tenth of attribution's time.
-fn tokenize(text: &str, from: usize, to: usize, out: &mut Vec<Tok>) {
+fn tokenize(text: &str, from: usize, to: usize, out: &mut Vec<Tok>, lower: &mut Lower) {
     let b = text.as_bytes();
     let char_at = |i: usize| char_at(text, i, to);
     let alnum_at = |i: usize| if b[i] < 0x80 { b[i].is_ascii_alphanumeric() } else { char_at(i).0.is_alphanumeric() };
@@ -973,9 +989,11 @@ fn tokenize(text: &str, from: usize, to: usize, out: &mut Vec<Tok>) {
         if c == '\n' {
             if !out.last().is_some_and(|t| t.kind == Kind::Break) {
                 out.push(Tok { kind: Kind::Break, start, end: start + 1 });
+                lower.none();
             }
         } else if c.is_whitespace() {
         } else if c.is_alphanumeric() {
+            let mut ascii = len == 1;
             while i < to {
                 // ASCII letters and digits, eight bytes at a time while
                 // eight are left before `to`.
@@ -995,14 +1013,17 @@ fn tokenize(text: &str, from: usize, to: usize, out: &mut Vec<Tok>) {
                     // Joiners stay in a word only when a letter follows:
                     // `Kremlin's`, `Jean-Pierre`, `U.S` (the final period is
                     // punctuation, marked as an abbreviation later).
+                    ascii &= dl == 1;
                     i += dl;
                 } else {
                     break;
                 }
             }
             out.push(Tok { kind: Kind::Word, start, end: i });
+            lower.word(&text[start..i], ascii);
         } else {
             out.push(Tok { kind: Kind::Punct, start, end: i });
+            lower.none();
         }
     }
 }
@@ -1076,6 +1097,17 @@ mod tokenize_tests {
         }
     }
 
+    /// A token's lowercase form by the char-level definition: words
+    /// lowercased (`str::to_lowercase`, which knows the final sigma), `’`
+    /// read as `'`; other tokens empty.
+    fn lowercase_word_chars(text: &str, t: &Tok) -> String {
+        if t.kind == Kind::Word {
+            text[t.start..t.end].to_lowercase().replace('’', "'")
+        } else {
+            String::new()
+        }
+    }
+
     #[test]
     fn alnum_mask_matches_the_byte_test() {
         for b in 0..=255u8 {
@@ -1101,10 +1133,14 @@ mod tokenize_tests {
             for from in (0..=t.len()).filter(|&k| t.is_char_boundary(k)) {
                 for to in (from..=t.len()).filter(|&k| t.is_char_boundary(k)) {
                     let (mut got, mut want) = (Vec::new(), Vec::new());
-                    tokenize(t, from, to, &mut got);
+                    let mut lower = Lower { buf: Vec::new(), at: Vec::new() };
+                    tokenize(t, from, to, &mut got, &mut lower);
                     tokenize_chars(t, from, to, &mut want);
                     let key = |v: &[Tok]| v.iter().map(|x| (x.kind, x.start, x.end)).collect::<Vec<_>>();
                     assert_eq!(key(&got), key(&want), "{t:?} {from}..{to}");
+                    let got_lower: Vec<&[u8]> = lower.at.iter().map(|&(a, b)| &lower.buf[a..b]).collect();
+                    let want_lower: Vec<Vec<u8>> = want.iter().map(|x| lowercase_word_chars(t, x).into_bytes()).collect();
+                    assert_eq!(got_lower, want_lower.iter().map(Vec::as_slice).collect::<Vec<_>>(), "{t:?} {from}..{to}");
                 }
             }
         }
