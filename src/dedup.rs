@@ -306,15 +306,28 @@ fn slow_words(run: &str, names: bool, f: &mut impl FnMut(u64)) {
             f(stem);
         }
     };
+    // A word of ASCII letters and digits (most words here: a plain word
+    // glued to a curly mark) is hashed from the text, as the fast path of
+    // `for_each_feature` does (`ascii_hash` ignores case); only a word with
+    // another char is lowercased into `word` first.
     let mut word = String::new();
-    for c in run.chars().chain(std::iter::once(' ')) {
+    let (mut from, mut ascii) = (0, true);
+    for (at, c) in run.char_indices().chain(std::iter::once((run.len(), ' '))) {
         if c.is_alphanumeric() {
             if chars == 0 {
                 capital = c.is_uppercase() || c.is_ascii_digit();
+                from = at;
+                ascii = true;
             }
-            word.extend(c.to_lowercase());
+            ascii &= c.is_ascii();
             chars += 1;
+        } else if chars > 0 && ascii {
+            let w = &run.as_bytes()[from..at];
+            emit(ascii_hash(w), ascii_hash(&w[..5.min(w.len())]), chars, capital);
+            chars = 0;
         } else if chars > 0 {
+            word.clear();
+            word.extend(run[from..at].chars().flat_map(char::to_lowercase));
             let (full, stem) = if word.is_ascii() {
                 (ascii_hash(word.as_bytes()), ascii_hash(&word.as_bytes()[..5.min(word.len())]))
             } else {
@@ -815,6 +828,48 @@ mod tests {
             }
         }
         out
+    }
+
+    /// The char-by-char definition [`slow_words`] must agree with.
+    fn slow_words_chars(run: &str, names: bool, f: &mut impl FnMut(u64)) {
+        let (mut chars, mut capital) = (0usize, false);
+        let mut word = String::new();
+        for c in run.chars().chain(std::iter::once(' ')) {
+            if c.is_alphanumeric() {
+                if chars == 0 {
+                    capital = c.is_uppercase() || c.is_ascii_digit();
+                }
+                word.extend(c.to_lowercase());
+                chars += 1;
+            } else if chars > 0 {
+                let (full, stem) = if word.is_ascii() {
+                    (ascii_hash(word.as_bytes()), ascii_hash(&word.as_bytes()[..5.min(word.len())]))
+                } else {
+                    let five = word.char_indices().nth(5).map_or(word.len(), |(b, _)| b);
+                    (word.bytes().fold(FNV0, fnv), word[..five].bytes().fold(FNV0, fnv))
+                };
+                if names && capital {
+                    f(mix(full ^ NAME_TAG));
+                }
+                if chars > 3 && !is_stop(chars, full) {
+                    f(stem);
+                }
+                word.clear();
+                chars = 0;
+            }
+        }
+    }
+
+    #[test]
+    fn slow_words_hash_like_the_char_walk() {
+        for run in ["“Washington’s", "«Ostrel»", "“We", "Zürich’s", "\u{212a}elvin’s", "İstanbul—Ölhafen…THERE", "“2024”", "’90s", "ab’cd’EFGHIJ’"] {
+            for names in [false, true] {
+                let (mut got, mut want) = (Vec::new(), Vec::new());
+                slow_words(run, names, &mut |h| got.push(h));
+                slow_words_chars(run, names, &mut |h| want.push(h));
+                assert_eq!(got, want, "{run:?} {names}");
+            }
+        }
     }
 
     #[test]
