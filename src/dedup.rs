@@ -420,10 +420,9 @@ fn signature(text: &str) -> [u16; K] {
     for_each_feature(text, true, |h| {
         let x = mix(h);
         let bin = (x >> (64 - BITS)) as usize;
-        let v = x << BITS;
-        if v < mins[bin] {
-            mins[bin] = v;
-        }
+        // Branch-free: whether a feature lowers its bin's minimum is a coin
+        // toss early in a text, a misprediction each time.
+        mins[bin] = mins[bin].min(x << BITS);
     });
     let mut sig = [0u16; K];
     if mins.iter().all(|&m| m == u64::MAX) {
