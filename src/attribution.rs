@@ -803,6 +803,7 @@ impl<'a> Doc<'a> {
         terminal && self.next_starts_sentence(i)
     }
 
+    #[inline]
     fn lower(&self, i: usize) -> &str {
         self.lower_at.get(i).map_or("", |&(a, b)| &self.lower_buf[a..b])
     }
@@ -811,6 +812,7 @@ impl<'a> Doc<'a> {
         &self.text[self.toks[i].start..self.toks[i].end]
     }
 
+    #[inline]
     fn is_cap(&self, i: usize) -> bool {
         // An ASCII first byte is tested as a byte (asked of most tokens).
         self.toks[i].kind == Kind::Word
