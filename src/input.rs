@@ -657,7 +657,9 @@ impl JsonlRows {
 
     /// Turns one line into an item.
     fn row(&self, line_no: u64, raw: &[u8]) -> Item {
-        let at = format!("{}:{line_no}", self.name);
+        // `file:line`, for messages and for a row without an id: built only
+        // when needed, not for every row.
+        let at = || format!("{}:{line_no}", self.name);
         // Parsed in place when it is valid UTF-8 (nearly always); copied
         // and repaired only when it is not.
         let repaired;
@@ -672,22 +674,22 @@ impl JsonlRows {
         let line = if line_no == 1 { line.strip_prefix('\u{FEFF}').unwrap_or(line) } else { line };
         let value: serde_json::Value = match serde_json::from_str(line) {
             Ok(v) => v,
-            Err(e) => return Item::Skipped { doc: at, reason: format!("not valid JSON: {e}") },
+            Err(e) => return Item::Skipped { doc: at(), reason: format!("not valid JSON: {e}") },
         };
         let serde_json::Value::Object(mut map) = value else {
-            return Item::Skipped { doc: at, reason: "not a JSON object".into() };
+            return Item::Skipped { doc: at(), reason: "not a JSON object".into() };
         };
         // Taken out of the map, not copied: it is most of the line.
         let text = match map.remove(&self.cols.text) {
             Some(serde_json::Value::String(s)) => s,
             Some(serde_json::Value::Null) | None => {
-                return Item::Skipped { doc: at, reason: format!("no `{}` field", self.cols.text) }
+                return Item::Skipped { doc: at(), reason: format!("no `{}` field", self.cols.text) }
             }
-            Some(_) => return Item::Skipped { doc: at, reason: format!("`{}` is not a string", self.cols.text) },
+            Some(_) => return Item::Skipped { doc: at(), reason: format!("`{}` is not a string", self.cols.text) },
         };
-        let doc = json_meta(map.get(&self.cols.id)).unwrap_or_else(|| at.clone());
+        let doc = json_meta(map.get(&self.cols.id)).unwrap_or_else(at);
         if text.trim().is_empty() {
-            return Item::Skipped { doc, reason: format!("empty text (row {at})") };
+            return Item::Skipped { doc, reason: format!("empty text (row {})", at()) };
         }
         let meta = Meta {
             date: json_meta(map.get(&self.cols.date)),
@@ -695,7 +697,7 @@ impl JsonlRows {
             url: json_meta(map.get(&self.cols.url)),
             outlet: json_meta(map.get(&self.cols.outlet)),
         };
-        let warnings = warning.map(|w| format!("{at}: {w}")).into_iter().collect();
+        let warnings = warning.map(|w| format!("{}: {w}", at())).into_iter().collect();
         Item::Article(Article { doc, text, meta, warnings })
     }
 }
