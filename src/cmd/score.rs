@@ -263,6 +263,8 @@ fn progress_bar(input: &InputArgs) -> indicatif::ProgressBar {
 /// strings) itself: freeing them on the in-order thread made that thread a
 /// fifth of the work, and every cycle it takes from the workers costs
 /// scaling on two cores.
+// Boxing the large variant would buy nothing: a chunk holds a few hundred.
+#[allow(clippy::large_enum_variant)]
 enum Done {
     Skipped { doc: String, reason: String },
     Scored { doc: String, text_len: u64, warnings: Vec<String>, sketch: dedup::Sketch, quotes: u64, parts: u64, rows: Formatted },
