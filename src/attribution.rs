@@ -105,7 +105,13 @@ pub fn attribute(text: &str, quotes: &[QuoteSpan], actors: &Actors) -> Vec<Attri
     };
     // Keys are computed once: recomputing them per pair made long texts
     // with many quotes quadratic in allocation as well as in comparison.
-    let keys: Vec<String> = (0..quotes.len()).map(|q| if doc.quote_toks[q].is_empty() { String::new() } else { key(q) }).collect();
+    // And only when some quote is left unattributed (the loop below reads
+    // them for no other).
+    let keys: Vec<String> = if order.iter().any(|&q| out[q].speaker.is_none()) {
+        (0..quotes.len()).map(|q| if doc.quote_toks[q].is_empty() { String::new() } else { key(q) }).collect()
+    } else {
+        Vec::new()
+    };
     for &q in &order {
         if out[q].speaker.is_some() {
             continue;
