@@ -460,7 +460,15 @@ pub fn sketch(text: &str, quotes: &[Quote]) -> Sketch {
 
 /// Estimated Jaccard similarity of two articles' feature sets.
 pub fn similarity(a: &Sketch, b: &Sketch) -> f64 {
-    a.sig.iter().zip(b.sig.iter()).filter(|(x, y)| x == y).count() as f64 / K as f64
+    same_values(&a.sig, &b.sig) as f64 / K as f64
+}
+
+/// How many of two signatures' values agree. Summed as 0/1 rather than
+/// counted through a filter, which the compiler turns into vector compares
+/// (the in-order stage runs this for every candidate of every article).
+#[inline]
+fn same_values(a: &[u16; K], b: &[u16; K]) -> usize {
+    a.iter().zip(b.iter()).map(|(x, y)| (x == y) as usize).sum()
 }
 
 /// Identity hasher for keys that are already good 64-bit hashes.
@@ -676,11 +684,7 @@ impl Index {
                 cands.push(*d);
             }
         }
-        cands.retain(|&d| {
-            let other = &self.sigs[d as usize];
-            let same = other.iter().zip(sk.sig.iter()).filter(|(a, b)| a == b).count();
-            same as f64 / K as f64 >= DOC_THRESHOLD
-        });
+        cands.retain(|&d| same_values(&self.sigs[d as usize], &sk.sig) as f64 / K as f64 >= DOC_THRESHOLD);
         cands.sort_unstable();
 
         let mut origins: Vec<(usize, (u32, u32))> = Vec::new();
