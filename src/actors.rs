@@ -19,7 +19,7 @@
 //! is an error that names both lines: the dictionary must be unambiguous.
 
 use anyhow::{bail, Context, Result};
-use std::collections::BTreeMap;
+use crate::features::FxMap;
 use std::path::Path;
 
 /// The canonical column value that marks a descriptor row.
@@ -46,12 +46,18 @@ impl std::fmt::Display for Origin {
 }
 
 /// Alias look-up for canonical speakers and their sides.
+///
+/// The maps are hashed (FxHash), not ordered: a description is looked up
+/// phrase by phrase for every speaker resolved, and a B-tree's string
+/// comparisons showed in `score`'s profile. Nothing iterates them into
+/// output; where an error names one of several entries, it takes the
+/// smallest key, as the ordered maps did.
 #[derive(Debug, Clone, Default)]
 pub struct Actors {
     /// Normalized alias → actor and the row that defined it.
-    aliases: BTreeMap<String, (Actor, Origin)>,
+    aliases: FxMap<String, (Actor, Origin)>,
     /// Normalized descriptor → side and the row that defined it.
-    descriptors: BTreeMap<String, (String, Origin)>,
+    descriptors: FxMap<String, (String, Origin)>,
     /// Most words in any alias or descriptor, to bound phrase scans.
     max_words: usize,
 }
@@ -65,6 +71,9 @@ pub fn normalize(s: &str) -> String {
             '.' => {}
             '\u{2019}' | '\u{2018}' => t.push('\''),
             c if c.is_whitespace() => t.push(' '),
+            // An ASCII char is lowercased as ASCII (the same char; no
+            // `ToLowercase` iterator per char).
+            c if c.is_ascii() => t.push(c.to_ascii_lowercase()),
             c => t.extend(c.to_lowercase()),
         }
     }
@@ -88,6 +97,7 @@ fn normalize_word(w: &str) -> String {
         match c {
             '.' => {}
             '\u{2019}' | '\u{2018}' => t.push('\''),
+            c if c.is_ascii() => t.push(c.to_ascii_lowercase()),
             c => t.extend(c.to_lowercase()),
         }
     }
@@ -187,8 +197,12 @@ impl Actors {
             return Ok(());
         }
         // One canonical speaker has one side.
-        if let Some((old, old_at)) =
-            self.aliases.values().find(|(a, _)| a.canonical == actor.canonical && a.side != actor.side)
+        if let Some((old, old_at)) = self
+            .aliases
+            .iter()
+            .filter(|(_, (a, _))| a.canonical == actor.canonical && a.side != actor.side)
+            .min_by(|x, y| x.0.cmp(y.0))
+            .map(|(_, v)| v)
         {
             bail!(
                 "{at}: `{}` has side {}, but {old_at} gives it side {}",

@@ -199,7 +199,28 @@ fn flush_ellipsis(run: &mut Vec<Range<usize>>, out: &mut Vec<Range<usize>>) {
 /// a good part of every article).
 fn count_words(t: &str, cap: usize) -> usize {
     let (mut n, mut in_word) = (0, false);
-    for (i, &b) in t.as_bytes().iter().enumerate() {
+    // Eight ASCII bytes at a time: a word starts at each non-space byte
+    // after a space (or after the previous block's last byte, if a space).
+    // Stops before a block with a non-ASCII byte or one that would pass
+    // `cap`; the byte loop below goes on from there exactly as alone.
+    let bytes = t.as_bytes();
+    let mut from = 0;
+    while from + 8 <= bytes.len() {
+        let w = u64::from_le_bytes(bytes[from..from + 8].try_into().unwrap_or([0; 8]));
+        if w & HIGH != 0 {
+            break;
+        }
+        let word = !ascii_space_mask(w) & HIGH;
+        let after_space = (!word & HIGH) << 8 | if in_word { 0 } else { 0x80 };
+        let starts = (word & after_space).count_ones() as usize;
+        if n + starts > cap {
+            break;
+        }
+        n += starts;
+        in_word = word >> 63 == 1;
+        from += 8;
+    }
+    for (i, &b) in bytes.iter().enumerate().skip(from) {
         if b >= 0x80 {
             // Unicode spaces (no-break, em space, ...) count as separators:
             // recount the rest by chars, from the start of the current word.
@@ -217,6 +238,20 @@ fn count_words(t: &str, cap: usize) -> usize {
         in_word = !space;
     }
     n
+}
+
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// For eight ASCII bytes (high bits clear) in a `u64`, the high bit of each
+/// that is a space, `\t`, `\n`, `\x0b`, `\x0c` or `\r` (what the byte loop
+/// of [`count_words`] takes as a space). No sum carries into the next byte.
+#[inline(always)]
+fn ascii_space_mask(w: u64) -> u64 {
+    let y = w ^ (LOW * b' ' as u64);
+    let space = !((y + LOW * 0x7f) | y) & HIGH;
+    let control = (w + LOW * (0x80 - 0x09)) & !(w + LOW * (0x7f - 0x0d)) & HIGH;
+    space | control
 }
 
 /// `t` lower-cased into `buf` when `wanted`, else `buf` emptied. ASCII
@@ -403,8 +438,10 @@ mod tests {
 
     #[test]
     fn word_count_agrees_with_split_whitespace() {
-        for t in ["", "one", " two  words ", "a\tb\x0bc\x0cd\re", "no\u{a0}break space", "é début", "x é", "ab\u{2003}cd ef", "w ".repeat(60).as_str()] {
-            for cap in [0, 1, 2, 3, 41] {
+        let long = "The  quick\tbrown fox,\x0bjumps over\r\nthe lazy dog; 12 345 6789 abcdefghijklmnop q r s t u v w x y z ";
+        let mixed = format!("{long}naïve café{long}\u{a0}{long}");
+        for t in ["", "one", " two  words ", "a\tb\x0bc\x0cd\re", "no\u{a0}break space", "é début", "x é", "ab\u{2003}cd ef", "w ".repeat(60).as_str(), long, &long[1..], &mixed, &mixed[3..]] {
+            for cap in [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 41] {
                 assert_eq!(count_words(t, cap), t.split_whitespace().take(cap).count(), "{t:?} cap {cap}");
             }
         }

@@ -278,7 +278,8 @@ fn for_each_feature(text: &str, names: bool, mut f: impl FnMut(u64)) {
                 f(mix(full ^ NAME_TAG));
             }
             if run.len() > 3 && !is_stop(run.len(), full) {
-                f(ascii_hash_in(bytes, start, 5.min(run.len())));
+                // A word of five letters or fewer is its own stem.
+                f(if run.len() <= 5 { full } else { ascii_hash_in(bytes, start, 5) });
             }
         } else {
             // `start` and `i` are char boundaries: ASCII bytes never sit
@@ -305,15 +306,28 @@ fn slow_words(run: &str, names: bool, f: &mut impl FnMut(u64)) {
             f(stem);
         }
     };
+    // A word of ASCII letters and digits (most words here: a plain word
+    // glued to a curly mark) is hashed from the text, as the fast path of
+    // `for_each_feature` does (`ascii_hash` ignores case); only a word with
+    // another char is lowercased into `word` first.
     let mut word = String::new();
-    for c in run.chars().chain(std::iter::once(' ')) {
+    let (mut from, mut ascii) = (0, true);
+    for (at, c) in run.char_indices().chain(std::iter::once((run.len(), ' '))) {
         if c.is_alphanumeric() {
             if chars == 0 {
                 capital = c.is_uppercase() || c.is_ascii_digit();
+                from = at;
+                ascii = true;
             }
-            word.extend(c.to_lowercase());
+            ascii &= c.is_ascii();
             chars += 1;
+        } else if chars > 0 && ascii {
+            let w = &run.as_bytes()[from..at];
+            emit(ascii_hash(w), ascii_hash(&w[..5.min(w.len())]), chars, capital);
+            chars = 0;
         } else if chars > 0 {
+            word.clear();
+            word.extend(run[from..at].chars().flat_map(char::to_lowercase));
             let (full, stem) = if word.is_ascii() {
                 (ascii_hash(word.as_bytes()), ascii_hash(&word.as_bytes()[..5.min(word.len())]))
             } else {
@@ -346,7 +360,18 @@ fn exact_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
     let mut h = FNV0;
     let mut gap = false;
     for p in parts {
-        for c in p.chars() {
+        let bytes = p.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            // ASCII bytes are taken as they are; only other chars are decoded.
+            let c = if bytes[i] < 0x80 {
+                i += 1;
+                bytes[i - 1] as char
+            } else {
+                let c = p[i..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+                i += c.len_utf8();
+                c
+            };
             if c.is_ascii_alphanumeric() {
                 if gap {
                     h = fnv(h, b' ');
@@ -395,10 +420,9 @@ fn signature(text: &str) -> [u16; K] {
     for_each_feature(text, true, |h| {
         let x = mix(h);
         let bin = (x >> (64 - BITS)) as usize;
-        let v = x << BITS;
-        if v < mins[bin] {
-            mins[bin] = v;
-        }
+        // Branch-free: whether a feature lowers its bin's minimum is a coin
+        // toss early in a text, a misprediction each time.
+        mins[bin] = mins[bin].min(x << BITS);
     });
     let mut sig = [0u16; K];
     if mins.iter().all(|&m| m == u64::MAX) {
@@ -436,7 +460,15 @@ pub fn sketch(text: &str, quotes: &[Quote]) -> Sketch {
 
 /// Estimated Jaccard similarity of two articles' feature sets.
 pub fn similarity(a: &Sketch, b: &Sketch) -> f64 {
-    a.sig.iter().zip(b.sig.iter()).filter(|(x, y)| x == y).count() as f64 / K as f64
+    same_values(&a.sig, &b.sig) as f64 / K as f64
+}
+
+/// How many of two signatures' values agree. Summed as 0/1 rather than
+/// counted through a filter, which the compiler turns into vector compares
+/// (the in-order stage runs this for every candidate of every article).
+#[inline]
+fn same_values(a: &[u16; K], b: &[u16; K]) -> usize {
+    a.iter().zip(b.iter()).map(|(x, y)| (x == y) as usize).sum()
 }
 
 /// Identity hasher for keys that are already good 64-bit hashes.
@@ -512,27 +544,49 @@ const RECENT_BANDS: usize = 1 << 16;
 /// only the latest [`RECENT_BANDS`] wait in a small map. Every article in
 /// `sorted` precedes every one in `recent`, so a key found in `sorted` is
 /// the earliest.
+///
+/// A binary search of the whole table cost some twenty dependent cache
+/// misses per lookup once it outgrew the caches (48 lookups per article),
+/// so `dir` indexes it by the keys' top [`DIR_BITS`] bits: `dir[p]` is where
+/// the keys with prefix `p` start, and a lookup searches only those (a few
+/// dozen entries at a million articles). 256 KB, rebuilt at each merge.
 #[derive(Default)]
 struct Bands {
     sorted: Vec<u64>,
+    dir: Vec<u32>,
     recent: HashMap<u32, u32, BuildHasherDefault<IdHasher>>,
 }
+
+/// Key bits that index [`Bands::dir`].
+const DIR_BITS: u32 = 16;
 
 impl Bands {
     fn get(&self, key: u32) -> Option<u32> {
         let lo = (key as u64) << 32;
-        let i = self.sorted.partition_point(|&e| e < lo);
-        match self.sorted.get(i) {
+        // The slice of `sorted` whose keys share `key`'s prefix (all of it
+        // before the first merge builds `dir`).
+        let p = (key >> (32 - DIR_BITS)) as usize;
+        let (from, to) = match (self.dir.get(p), self.dir.get(p + 1)) {
+            (Some(&a), Some(&b)) => (a as usize, b as usize),
+            _ => (0, self.sorted.len()),
+        };
+        let i = from + self.sorted[from..to].partition_point(|&e| e < lo);
+        match self.sorted[..to].get(i) {
             Some(&e) if e >> 32 == key as u64 => Some(e as u32),
             _ => self.recent.get(&key).copied(),
         }
     }
 
     /// Records `doc` for `key` unless an earlier article has it.
+    #[cfg(test)]
     fn insert_first(&mut self, key: u32, doc: u32) {
-        if self.get(key).is_some() {
-            return;
+        if self.get(key).is_none() {
+            self.insert_new(key, doc);
         }
+    }
+
+    /// Records `doc` for `key`, which the table does not have.
+    fn insert_new(&mut self, key: u32, doc: u32) {
         self.recent.insert(key, doc);
         if self.recent.len() >= RECENT_BANDS {
             self.merge();
@@ -556,6 +610,17 @@ impl Bands {
                 j -= 1;
             }
             w -= 1;
+        }
+        // dir[p] = the first entry whose key prefix is p or more; one past
+        // the last prefix, the end.
+        self.dir.clear();
+        self.dir.reserve(1 << DIR_BITS | 1);
+        let mut at = 0usize;
+        for p in 0..=(1u64 << DIR_BITS) {
+            while at < self.sorted.len() && self.sorted[at] >> (64 - DIR_BITS) < p {
+                at += 1;
+            }
+            self.dir.push(at as u32);
         }
     }
 }
@@ -612,18 +677,14 @@ impl Index {
         // Candidates through the bands, then the estimated Jaccard on the
         // whole signature; earliest first.
         let mut cands: Vec<u32> = Vec::new();
-        for b in 0..BANDS {
-            if let Some(d) = self.bands.get(band_key(b, &sk.sig)) {
-                if !cands.contains(&d) {
-                    cands.push(d);
-                }
+        let keys: [u32; BANDS] = std::array::from_fn(|b| band_key(b, &sk.sig));
+        let found: [Option<u32>; BANDS] = std::array::from_fn(|b| self.bands.get(keys[b]));
+        for d in found.iter().flatten() {
+            if !cands.contains(d) {
+                cands.push(*d);
             }
         }
-        cands.retain(|&d| {
-            let other = &self.sigs[d as usize];
-            let same = other.iter().zip(sk.sig.iter()).filter(|(a, b)| a == b).count();
-            same as f64 / K as f64 >= DOC_THRESHOLD
-        });
+        cands.retain(|&d| same_values(&self.sigs[d as usize], &sk.sig) as f64 / K as f64 >= DOC_THRESHOLD);
         cands.sort_unstable();
 
         let mut origins: Vec<(usize, (u32, u32))> = Vec::new();
@@ -693,8 +754,13 @@ impl Index {
         self.names.push_str(doc);
         self.name_ends.push(self.names.len() as u32);
         self.sigs.push(sk.sig);
+        // As `insert_first` for each band, without looking each key up a
+        // second time: a key is new unless it was found above or an earlier
+        // band of this article has it (the table changed only by those).
         for b in 0..BANDS {
-            self.bands.insert_first(band_key(b, &sk.sig), me);
+            if found[b].is_none() && !keys[..b].contains(&keys[b]) {
+                self.bands.insert_new(keys[b], me);
+            }
         }
         verdict
     }
@@ -725,6 +791,28 @@ mod tests {
         assert!(bands.sorted.windows(2).all(|w| w[0] < w[1]));
     }
 
+    /// Keys spread over all 32 bits: lookups through the prefix directory
+    /// find every key in the sorted table and none that was never added.
+    #[test]
+    fn band_table_directory_finds_keys_of_every_prefix() {
+        let mut bands = Bands::default();
+        let mut want: std::collections::BTreeMap<u32, u32> = Default::default();
+        let mut x: u64 = 7;
+        for doc in 0..(2 * RECENT_BANDS as u32 + 99) {
+            x = mix(x);
+            let key = (x >> 32) as u32;
+            bands.insert_first(key, doc);
+            want.entry(key).or_insert(doc);
+        }
+        assert_eq!(bands.dir.len(), (1 << DIR_BITS) + 1);
+        for (&k, &d) in &want {
+            assert_eq!(bands.get(k), Some(d), "key {k}");
+        }
+        for k in [0u32, 1, u32::MAX, u32::MAX - 1, 1 << 31] {
+            assert_eq!(bands.get(k), want.get(&k).copied(), "key {k}");
+        }
+    }
+
     /// The word runs as a byte-at-a-time scan finds them (the definition
     /// [`for_each_feature`]'s eight-byte scan must agree with).
     fn runs_bytewise(text: &str) -> Vec<(usize, usize, bool)> {
@@ -743,6 +831,48 @@ mod tests {
             }
         }
         out
+    }
+
+    /// The char-by-char definition [`slow_words`] must agree with.
+    fn slow_words_chars(run: &str, names: bool, f: &mut impl FnMut(u64)) {
+        let (mut chars, mut capital) = (0usize, false);
+        let mut word = String::new();
+        for c in run.chars().chain(std::iter::once(' ')) {
+            if c.is_alphanumeric() {
+                if chars == 0 {
+                    capital = c.is_uppercase() || c.is_ascii_digit();
+                }
+                word.extend(c.to_lowercase());
+                chars += 1;
+            } else if chars > 0 {
+                let (full, stem) = if word.is_ascii() {
+                    (ascii_hash(word.as_bytes()), ascii_hash(&word.as_bytes()[..5.min(word.len())]))
+                } else {
+                    let five = word.char_indices().nth(5).map_or(word.len(), |(b, _)| b);
+                    (word.bytes().fold(FNV0, fnv), word[..five].bytes().fold(FNV0, fnv))
+                };
+                if names && capital {
+                    f(mix(full ^ NAME_TAG));
+                }
+                if chars > 3 && !is_stop(chars, full) {
+                    f(stem);
+                }
+                word.clear();
+                chars = 0;
+            }
+        }
+    }
+
+    #[test]
+    fn slow_words_hash_like_the_char_walk() {
+        for run in ["“Washington’s", "«Ostrel»", "“We", "Zürich’s", "\u{212a}elvin’s", "İstanbul—Ölhafen…THERE", "“2024”", "’90s", "ab’cd’EFGHIJ’"] {
+            for names in [false, true] {
+                let (mut got, mut want) = (Vec::new(), Vec::new());
+                slow_words(run, names, &mut |h| got.push(h));
+                slow_words_chars(run, names, &mut |h| want.push(h));
+                assert_eq!(got, want, "{run:?} {names}");
+            }
+        }
     }
 
     #[test]

@@ -589,9 +589,9 @@ impl JsonlRows {
         // as the first row by replaying it.
         let first = loop {
             match rows.read_line() {
-                Ok(Some(l)) if l.iter().all(|b| b.is_ascii_whitespace()) => continue,
-                Ok(Some(l)) => break Some(l),
-                Ok(None) => break None,
+                Ok(true) if rows.buf.iter().all(|b| b.is_ascii_whitespace()) => continue,
+                Ok(true) => break Some(rows.buf.clone()),
+                Ok(false) => break None,
                 Err(e) => return Err(e).with_context(|| format!("line {}", rows.line + 1)),
             }
         };
@@ -635,47 +635,61 @@ impl JsonlRows {
         Ok(Opened::Rows(Box::new(Replay { first: Some((first_line, first)), rest: rows })))
     }
 
-    /// The next raw line without its line ending, or `None` at the end.
-    fn read_line(&mut self) -> io::Result<Option<Vec<u8>>> {
+    /// Reads the next raw line into `buf`, without its line ending; false at
+    /// the end. The buffer is reused: a fresh one per line grew by doubling
+    /// through a dozen reallocations for every article.
+    fn read_line(&mut self) -> io::Result<bool> {
         self.buf.clear();
         let n = self.reader.read_until(b'\n', &mut self.buf)?;
         if n == 0 {
-            return Ok(None);
+            return Ok(false);
         }
         self.line += 1;
-        let mut l = std::mem::take(&mut self.buf);
+        let l = &mut self.buf;
         if l.last() == Some(&b'\n') {
             l.pop();
             if l.last() == Some(&b'\r') {
                 l.pop();
             }
         }
-        Ok(Some(l))
+        Ok(true)
     }
 
     /// Turns one line into an item.
-    fn row(&self, line_no: u64, raw: Vec<u8>) -> Item {
-        let at = format!("{}:{line_no}", self.name);
-        let (line, warning) = decode_lossy(raw);
-        let line = if line_no == 1 { strip_bom(line) } else { line };
-        let value: serde_json::Value = match serde_json::from_str(&line) {
+    fn row(&self, line_no: u64, raw: &[u8]) -> Item {
+        // `file:line`, for messages and for a row without an id: built only
+        // when needed, not for every row.
+        let at = || format!("{}:{line_no}", self.name);
+        // Parsed in place when it is valid UTF-8 (nearly always); copied
+        // and repaired only when it is not.
+        let repaired;
+        let (line, warning) = match std::str::from_utf8(raw) {
+            Ok(s) => (s, None),
+            Err(_) => {
+                let (s, w) = decode_lossy(raw.to_vec());
+                repaired = s;
+                (repaired.as_str(), w)
+            }
+        };
+        let line = if line_no == 1 { line.strip_prefix('\u{FEFF}').unwrap_or(line) } else { line };
+        let value: serde_json::Value = match serde_json::from_str(line) {
             Ok(v) => v,
-            Err(e) => return Item::Skipped { doc: at, reason: format!("not valid JSON: {e}") },
+            Err(e) => return Item::Skipped { doc: at(), reason: format!("not valid JSON: {e}") },
         };
         let serde_json::Value::Object(mut map) = value else {
-            return Item::Skipped { doc: at, reason: "not a JSON object".into() };
+            return Item::Skipped { doc: at(), reason: "not a JSON object".into() };
         };
         // Taken out of the map, not copied: it is most of the line.
         let text = match map.remove(&self.cols.text) {
             Some(serde_json::Value::String(s)) => s,
             Some(serde_json::Value::Null) | None => {
-                return Item::Skipped { doc: at, reason: format!("no `{}` field", self.cols.text) }
+                return Item::Skipped { doc: at(), reason: format!("no `{}` field", self.cols.text) }
             }
-            Some(_) => return Item::Skipped { doc: at, reason: format!("`{}` is not a string", self.cols.text) },
+            Some(_) => return Item::Skipped { doc: at(), reason: format!("`{}` is not a string", self.cols.text) },
         };
-        let doc = json_meta(map.get(&self.cols.id)).unwrap_or_else(|| at.clone());
+        let doc = json_meta(map.get(&self.cols.id)).unwrap_or_else(at);
         if text.trim().is_empty() {
-            return Item::Skipped { doc, reason: format!("empty text (row {at})") };
+            return Item::Skipped { doc, reason: format!("empty text (row {})", at()) };
         }
         let meta = Meta {
             date: json_meta(map.get(&self.cols.date)),
@@ -683,7 +697,7 @@ impl JsonlRows {
             url: json_meta(map.get(&self.cols.url)),
             outlet: json_meta(map.get(&self.cols.outlet)),
         };
-        let warnings = warning.map(|w| format!("{at}: {w}")).into_iter().collect();
+        let warnings = warning.map(|w| format!("{}: {w}", at())).into_iter().collect();
         Item::Article(Article { doc, text, meta, warnings })
     }
 }
@@ -697,19 +711,19 @@ struct Replay {
 impl RowSource for Replay {
     fn next_row(&mut self) -> Option<Item> {
         if let Some((n, l)) = self.first.take() {
-            return Some(self.rest.row(n, l));
+            return Some(self.rest.row(n, &l));
         }
         if self.rest.done {
             return None;
         }
         loop {
             match self.rest.read_line() {
-                Ok(Some(l)) if l.iter().all(|b| b.is_ascii_whitespace()) => continue,
-                Ok(Some(l)) => {
+                Ok(true) if self.rest.buf.iter().all(|b| b.is_ascii_whitespace()) => continue,
+                Ok(true) => {
                     let n = self.rest.line;
-                    return Some(self.rest.row(n, l));
+                    return Some(self.rest.row(n, &self.rest.buf));
                 }
-                Ok(None) => {
+                Ok(false) => {
                     self.rest.done = true;
                     return None;
                 }

@@ -169,6 +169,22 @@ const MARK_LEAD: [bool; 256] = {
     t
 };
 
+/// For eight bytes in a `u64` (little-endian), the high bit of each that
+/// [`MARK_LEAD`] holds. A byte equal to `c` is a zero byte of `w ^ c…c`,
+/// found exactly (no borrow crosses bytes: each byte's low seven bits are
+/// tested apart from its high bit).
+#[inline(always)]
+fn mark_lead_mask(w: u64) -> u64 {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let zero = |y: u64| !(((y & SEVEN) + SEVEN) | y | SEVEN);
+    zero(w ^ (LOW * b'"' as u64))
+        | zero(w ^ (LOW * b'\'' as u64))
+        | zero(w ^ (LOW * b'`' as u64))
+        | zero(w ^ (LOW * 0xC2))
+        | zero(w ^ (LOW * 0xE2))
+}
+
 /// All candidate marks of one paragraph `text[para]`, in order.
 /// Apostrophes inside or at the start of words (`don't`, `’90s`) are left out.
 ///
@@ -180,7 +196,16 @@ fn scan_marks(text: &str, para: Range<usize>, out: &mut Vec<Mark>) {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if !MARK_LEAD[bytes[i] as usize] {
+        // Eight bytes at a time to the next possible mark, then byte by
+        // byte for the last few.
+        if i + 8 <= bytes.len() {
+            let m = mark_lead_mask(u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8])));
+            if m == 0 {
+                i += 8;
+                continue;
+            }
+            i += m.trailing_zeros() as usize / 8;
+        } else if !MARK_LEAD[bytes[i] as usize] {
             i += 1;
             continue;
         }
@@ -726,6 +751,17 @@ fn sanitize_clutter(text: &str, clutter: &[Range<usize>]) -> Vec<Range<usize>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mark_lead_mask_matches_the_byte_table() {
+        for b in 0..=255u8 {
+            let w = u64::from_le_bytes([b'"', b, 0, b, 0xE2, b, 0xff, b]);
+            let m = super::mark_lead_mask(w);
+            for (k, &x) in w.to_le_bytes().iter().enumerate() {
+                assert_eq!(m >> (8 * k + 7) & 1 == 1, super::MARK_LEAD[x as usize], "byte {x:#x} at {k}");
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
