@@ -49,12 +49,12 @@ pub struct Args {
     /// Continue an interrupted `-o FILE` run from FILE.partial.
     #[arg(long, requires = "output")]
     pub resume: bool,
-    /// Articles per chunk (scored in parallel, committed together).
+    /// Articles per chunk (scored in parallel, written together).
     #[arg(long, default_value_t = 256, value_name = "N", hide = true)]
     pub chunk: usize,
 }
 
-/// What the sidecar records after each committed chunk.
+/// What the sidecar records at each checkpoint.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 struct Progress {
     /// Identifies the arguments the partial output was written with.
@@ -95,9 +95,9 @@ enum Sink {
 
 /// A checkpoint (sync the output, then replace the progress file) is made
 /// after this many chunks, or sooner once this many bytes are unsynced, and
-/// after the header. Per chunk, the fsync and the atomic progress file cost
-/// about a second per GB of input with two workers; every 16 chunks
-/// `--resume` redoes at most 16 chunks (4,096 articles by default).
+/// after the header. Made after every chunk, the fsync and the atomic
+/// progress file cost about a second per GB of input with two workers; in
+/// exchange `--resume` now redoes at most 16 chunks (4,096 articles by default).
 const CHECKPOINT_CHUNKS: usize = 16;
 const CHECKPOINT_BYTES: u64 = 8 << 20;
 
