@@ -126,9 +126,67 @@ pub fn attribute(text: &str, quotes: &[QuoteSpan], actors: &Actors) -> Vec<Attri
         });
         if let Some(&o) = same {
             out[q] = Attribution { mention: None, rule: Some("repeated"), ..out[o].clone() };
+            continue;
+        }
+        // A headline paraphrases a quote the body attributes (`Warning US
+        // could be 'hit with most debilitating strike EVER'` … `Weichert
+        // warned: "… the most debilitating strike on America, possibly
+        // ever."`): the attributed quote sharing most of its words.
+        if in_headline(text, quotes[q].parts[0].start) {
+            let words = content_words(&quote_text(text, &quotes[q]));
+            let best = order
+                .iter()
+                .filter(|&&o| o != q && out[o].speaker.is_some() && out[o].rule != Some("headline"))
+                .map(|&o| {
+                    let other = content_words(&quote_text(text, &quotes[o]));
+                    (words.iter().filter(|w| other.contains(*w)).count(), o)
+                })
+                .filter(|&(shared, _)| shared >= 2 && shared * 2 >= words.len())
+                .max_by_key(|&(shared, o)| (shared, std::cmp::Reverse(o)));
+            if let Some((_, o)) = best {
+                out[q] = Attribution { mention: None, rule: Some("headline"), ..out[o].clone() };
+            }
         }
     }
     out
+}
+
+/// Whether byte `at` lies in the article's first three non-empty lines, each
+/// short (a title, a headline, a standfirst), where quotes are paraphrased.
+fn in_headline(text: &str, at: usize) -> bool {
+    let mut seen = 0;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let end = start + line.len();
+        if !line.trim().is_empty() {
+            if line.len() > 250 {
+                return false;
+            }
+            if at < end {
+                return at >= start;
+            }
+            seen += 1;
+            if seen == 3 {
+                return false;
+            }
+        }
+        start = end;
+    }
+    false
+}
+
+/// A quote's parts joined by spaces.
+fn quote_text(text: &str, q: &QuoteSpan) -> String {
+    q.parts.iter().filter_map(|p| text.get(p.clone())).collect::<Vec<_>>().join(" ")
+}
+
+/// Lower-cased words of four letters or more, the ones that carry content.
+fn content_words(s: &str) -> Vec<String> {
+    let mut v: Vec<String> =
+        s.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 4).map(str::to_lowercase).collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 fn attribute_one(doc: &Doc, res: &mut Resolver, q: usize) -> Attribution {

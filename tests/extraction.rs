@@ -458,3 +458,12 @@ fn in_his_opinion_credits_the_person_named_before() {
              In his opinion, the offensive \"showed how timid the allies are.\"\n";
     assert_eq!(who(t, "showed how timid").0, "Hugh Barrow");
 }
+
+#[test]
+fn a_headline_quote_takes_the_speaker_of_the_body_quote_it_paraphrases() {
+    let t = "Warning grid could be \u{2018}hit by the worst blackout in a GENERATION\u{2019} this winter\n\n\
+             THE national grid could face its worst blackout in a generation, an engineer warns.\n\n\
+             Marta Kowalczyk, a power-systems engineer, said: \"We could be looking at the worst blackout \
+             in a generation if the cold snap holds.\"\n";
+    assert_eq!(who(t, "hit by the worst blackout").0, "Marta Kowalczyk");
+}
