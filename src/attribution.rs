@@ -1249,19 +1249,13 @@ fn tokenize(text: &str, from: usize, to: usize, out: &mut Vec<Tok>, lower: &mut 
     }
 }
 
-const LOW_BITS: u64 = 0x0101_0101_0101_0101;
-const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+const HIGH_BITS: u64 = crate::text::HIGH;
 
 /// For eight bytes in a `u64` (little-endian), the high bit of each that is
-/// an ASCII letter or digit: range tests on the low seven bits of all eight
-/// at once (no sum carries into the next byte), then bytes >= 0x80 dropped.
+/// an ASCII letter or digit (bytes >= 0x80 dropped).
 #[inline(always)]
 fn ascii_alnum_mask(w: u64) -> u64 {
-    let x = w & !HIGH_BITS;
-    let digit = (x + LOW_BITS * (0x80 - b'0' as u64)) & !(x + LOW_BITS * (0x7f - b'9' as u64));
-    let l = x | (LOW_BITS * 0x20);
-    let letter = (l + LOW_BITS * (0x80 - b'a' as u64)) & !(l + LOW_BITS * (0x7f - b'z' as u64));
-    (digit | letter) & !w & HIGH_BITS
+    crate::text::ascii_alnum_lanes(w) & !w
 }
 
 /// The char at byte `i` of `text` (a char boundary before `to`) and its

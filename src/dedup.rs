@@ -165,8 +165,7 @@ const CLASS: [u8; 256] = {
     t
 };
 
-const LOW: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
+use crate::text::HIGH;
 
 /// Eight bytes of `b` from `at` (which must leave eight), little-endian.
 #[inline(always)]
@@ -180,11 +179,7 @@ fn load8(b: &[u8], at: usize) -> u64 {
 /// once; no sum carries into the next byte (each stays below 0x100).
 #[inline(always)]
 fn word_mask(w: u64) -> u64 {
-    let x = w & !HIGH;
-    let digit = (x + LOW * (0x80 - b'0' as u64)) & !(x + LOW * (0x7f - b'9' as u64));
-    let l = x | (LOW * 0x20);
-    let letter = (l + LOW * (0x80 - b'a' as u64)) & !(l + LOW * (0x7f - b'z' as u64));
-    (digit | letter | w) & HIGH
+    crate::text::ascii_alnum_lanes(w) | (w & HIGH)
 }
 
 /// Whether a word (by length and [`ascii_hash`]) is a stop word. Every stop

@@ -127,6 +127,24 @@ impl CharIndex {
     }
 }
 
+/// `0x01` in each byte of a `u64`, for eight-bytes-at-a-time scans.
+pub(crate) const LOW: u64 = 0x0101_0101_0101_0101;
+/// `0x80` in each byte of a `u64`.
+pub(crate) const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// For eight bytes in a `u64` (little-endian), the high bit of each byte
+/// whose low seven bits are an ASCII letter or digit: range tests on all
+/// eight at once (no sum carries into the next byte). Bytes >= 0x80 are
+/// left to the caller (a tokenizer drops them, a word scanner keeps them).
+#[inline(always)]
+pub(crate) fn ascii_alnum_lanes(w: u64) -> u64 {
+    let x = w & !HIGH;
+    let digit = (x + LOW * (0x80 - b'0' as u64)) & !(x + LOW * (0x7f - b'9' as u64));
+    let l = x | (LOW * 0x20);
+    let letter = (l + LOW * (0x80 - b'a' as u64)) & !(l + LOW * (0x7f - b'z' as u64));
+    (digit | letter) & HIGH
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
