@@ -282,10 +282,11 @@ pub fn train(data: &TrainData, opts: &TrainOptions, mut log: impl FnMut(&str)) -
         ));
     }
     log(&format!(
-        "refit on all {} rows with C = {best_c}: {} features, {} L-BFGS iterations, {}",
+        "refit on all {} rows with C = {best_c}: {} features, {} L-BFGS iterations, objective {:.6}, {}",
         texts.len(),
         vec.n_features(),
         clf.iterations,
+        clf.objective,
         if clf.converged { "converged" } else { "NOT converged (raise --max-iter)" }
     ));
     let mut label_counts = vec![0u64; k];
