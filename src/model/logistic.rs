@@ -344,7 +344,7 @@ impl Fit<Csr, Array1<usize>, TrainError> for LogisticParams {
         let inner = LBFGS::new(linesearch, self.memory)
             .with_tolerance_cost(self.tol_cost)
             .map_err(|e| TrainError::Params(e.to_string()))?;
-        if !(self.tol_grad >= 0.0) {
+        if self.tol_grad.is_nan() || self.tol_grad < 0.0 {
             return Err(TrainError::Params(format!("the gradient tolerance must be >= 0, not {}", self.tol_grad)));
         }
         let solver = MaxNormStop { inner, tol: self.tol_grad, scale: scale.clone() };
