@@ -14,7 +14,14 @@
 //!   `min_df` training documents, optionally capped to the `max_features`
 //!   most frequent ones;
 //! * optional TF-IDF weighting with the idf fixed at fit time (smoothed the
-//!   way scikit-learn does it), optional L2 row normalisation.
+//!   way scikit-learn does it), optional L2 row normalisation;
+//! * optional character n-grams inside words (`char_min..=char_max`
+//!   characters of each word padded with a space at each end, as
+//!   scikit-learn's `char_wb`), in a block of their own after the word
+//!   n-grams with sublinear counts, the same idf and their own unit length.
+//!   Statements written for training and real quotes share word stems more
+//!   often than whole words ("Russophobic" / "Russophobia", "escalate" /
+//!   "escalation").
 //!
 //! The vocabulary is sorted by feature name, so the same training texts give
 //! the same feature numbering on every machine and every run.
@@ -25,6 +32,12 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 /// The longest n-gram the vectoriser supports (n-gram keys are fixed-size).
 pub const MAX_NGRAM: usize = 3;
+/// The longest character n-gram (keys pack its chars into a `u128`).
+pub const MAX_CHAR_NGRAM: usize = 5;
+/// How character n-gram features are named in the vocabulary: this prefix,
+/// then the n-gram with its padding spaces written `_`. Word tokens never
+/// hold `:` or `_` (but for the `NOT_` mark, which is not in char n-grams).
+const CHAR_PREFIX: &str = "c:";
 
 /// Words that open a negation scope (besides any word ending in "n't").
 const NEGATORS: &[&str] = &[
@@ -49,6 +62,20 @@ pub struct VectorizerConfig {
     pub negation: bool,
     /// Use presence (1) instead of counts for term frequency.
     pub binary: bool,
+    /// Shortest character n-gram inside words; 0 with `char_max` 0: none.
+    /// (Absent from model files written before character n-grams existed.)
+    #[serde(default)]
+    pub char_min: usize,
+    /// Longest character n-gram inside words (at most [`MAX_CHAR_NGRAM`]).
+    #[serde(default)]
+    pub char_max: usize,
+}
+
+impl VectorizerConfig {
+    /// Whether character n-grams are on.
+    pub fn has_chars(&self) -> bool {
+        self.char_max > 0
+    }
 }
 
 impl Default for VectorizerConfig {
@@ -61,6 +88,8 @@ impl Default for VectorizerConfig {
             l2_norm: true,
             negation: true,
             binary: false,
+            char_min: 0,
+            char_max: 0,
         }
     }
 }
@@ -355,6 +384,11 @@ pub struct Vectorizer {
     tokens: FxMap<Box<str>, u32>,
     /// Token-id n-gram → feature index.
     ngrams: FxMap<Key, u32>,
+    /// Character n-gram (packed by [`char_keys`]) → feature index; the
+    /// character features follow every word feature in the vocabulary.
+    chars: FxMap<u128, u32>,
+    /// Number of word n-gram features (the first columns).
+    n_words: usize,
 }
 
 impl Vectorizer {
@@ -400,16 +434,26 @@ impl Vectorizer {
             }
             s
         };
-        let mut kept: Vec<(String, u32)> =
+        let words: Vec<(String, u32)> =
             df.iter().filter(|(_, &d)| d as usize >= config.min_df).map(|(k, &d)| (name(k), d)).collect();
-        if let Some(cap) = config.max_features {
-            if kept.len() > cap {
-                // Most frequent first, ties by name, so the cut is deterministic.
-                kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                kept.truncate(cap);
+        let mut kept = keep(words, &config);
+        if config.has_chars() {
+            let mut cdf: FxMap<u128, u32> = FxMap::default();
+            let mut ckeys: Vec<u128> = Vec::new();
+            for text in texts {
+                tokenize(text.as_ref(), false, &mut tokens);
+                ckeys.clear();
+                char_keys(&tokens, config.char_min, config.char_max, |k| ckeys.push(k));
+                ckeys.sort_unstable();
+                ckeys.dedup();
+                for k in &ckeys {
+                    *cdf.entry(*k).or_insert(0) += 1;
+                }
             }
+            let grams: Vec<(String, u32)> =
+                cdf.iter().filter(|(_, &d)| d as usize >= config.min_df).map(|(&k, &d)| (char_name(k), d)).collect();
+            kept.extend(keep(grams, &config));
         }
-        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let n_docs = texts.len() as f64;
         let idf = if config.tfidf {
             kept.iter().map(|(_, d)| ((1.0 + n_docs) / (1.0 + *d as f64)).ln() + 1.0).collect()
@@ -431,8 +475,27 @@ impl Vectorizer {
         }
         let mut tokens: FxMap<Box<str>, u32> = FxMap::default();
         let mut ngrams: FxMap<Key, u32> = FxMap::default();
+        let mut chars: FxMap<u128, u32> = FxMap::default();
         ngrams.reserve(vocab.len());
+        let n_words = vocab.iter().position(|n| n.starts_with(CHAR_PREFIX)).unwrap_or(vocab.len());
         for (f, name) in vocab.iter().enumerate() {
+            if let Some(gram) = name.strip_prefix(CHAR_PREFIX) {
+                let n = gram.chars().count();
+                if !config.has_chars() || n < config.char_min || n > config.char_max {
+                    anyhow::bail!(
+                        "feature {f} {name:?} is not a character n-gram of {}-{} chars",
+                        config.char_min,
+                        config.char_max
+                    );
+                }
+                if chars.insert(pack_chars(gram.chars().map(|c| if c == '_' { ' ' } else { c })), f as u32).is_some() {
+                    anyhow::bail!("feature {f} {name:?} appears twice in the vocabulary");
+                }
+                continue;
+            }
+            if f >= n_words {
+                anyhow::bail!("feature {f} {name:?}: word n-grams must come before character n-grams");
+            }
             let mut key = [NONE; MAX_NGRAM];
             for (n, part) in name.split(' ').enumerate() {
                 if part.is_empty() || n == config.ngram_max {
@@ -445,7 +508,7 @@ impl Vectorizer {
                 anyhow::bail!("feature {f} {name:?} appears twice in the vocabulary");
             }
         }
-        Ok(Vectorizer { config, vocab, idf, tokens, ngrams })
+        Ok(Vectorizer { config, vocab, idf, tokens, ngrams, chars, n_words })
     }
 
     pub fn config(&self) -> &VectorizerConfig {
@@ -500,6 +563,53 @@ impl Vectorizer {
                 out.iter_mut().for_each(|e| e.1 /= norm);
             }
         }
+        if self.config.has_chars() {
+            self.char_block(tokens, out);
+        }
+    }
+
+    /// Appends the character n-gram block of the text in `tokens` to `out`:
+    /// counts made sublinear (1 + ln count: a long quote repeats common
+    /// letter sequences many times), times the idf, scaled to unit length on
+    /// its own so that it weighs as much as the word block. Its features
+    /// all follow the word features, so `out` stays sorted.
+    fn char_block(&self, tokens: &Tokens, out: &mut Vec<(u32, f64)>) {
+        let from = out.len();
+        char_keys(tokens, self.config.char_min, self.config.char_max, |k| {
+            if let Some(&f) = self.chars.get(&k) {
+                out.push((f, 1.0));
+            }
+        });
+        let block = &mut out[from..];
+        block.sort_unstable_by_key(|e| e.0);
+        let mut w = 0;
+        for r in 0..block.len() {
+            if w > 0 && block[w - 1].0 == block[r].0 {
+                block[w - 1].1 += 1.0;
+            } else {
+                block[w] = block[r];
+                w += 1;
+            }
+        }
+        out.truncate(from + w);
+        let block = &mut out[from..];
+        for e in block.iter_mut() {
+            e.1 = 1.0 + e.1.ln();
+            if self.config.tfidf {
+                e.1 *= self.idf[e.0 as usize];
+            }
+        }
+        if self.config.l2_norm {
+            let norm = block.iter().map(|e| e.1 * e.1).sum::<f64>().sqrt();
+            if norm > 0.0 {
+                block.iter_mut().for_each(|e| e.1 /= norm);
+            }
+        }
+    }
+
+    /// Number of word n-gram features (character n-grams follow them).
+    pub fn n_word_features(&self) -> usize {
+        self.n_words
     }
 
     /// The sparse vector of one text.
@@ -529,7 +639,79 @@ fn check_config(c: &VectorizerConfig) -> anyhow::Result<()> {
     if c.min_df == 0 {
         anyhow::bail!("min_df must be at least 1");
     }
+    if c.has_chars() && !(1 <= c.char_min && c.char_min <= c.char_max && c.char_max <= MAX_CHAR_NGRAM) {
+        anyhow::bail!("character n-grams must be MIN-MAX with 1 <= MIN <= MAX <= {MAX_CHAR_NGRAM}, not {}-{}", c.char_min, c.char_max);
+    }
     Ok(())
+}
+
+/// The features of one block kept after `min_df` (done by the caller) and
+/// the `max_features` cap (which applies to each block), sorted by name.
+fn keep(mut kept: Vec<(String, u32)>, config: &VectorizerConfig) -> Vec<(String, u32)> {
+    if let Some(cap) = config.max_features {
+        if kept.len() > cap {
+            // Most frequent first, ties by name, so the cut is deterministic.
+            kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            kept.truncate(cap);
+        }
+    }
+    kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    kept
+}
+
+/// Packs up to [`MAX_CHAR_NGRAM`] chars into one key: 21 bits a char, and
+/// the length above them, so different n-grams never share a key.
+#[inline]
+fn pack_chars(chars: impl Iterator<Item = char>) -> u128 {
+    let mut key = 0u128;
+    let mut n = 0u128;
+    for c in chars {
+        key = (key << 21) | c as u128;
+        n += 1;
+    }
+    key | (n << 120)
+}
+
+/// The vocabulary name of a packed character n-gram (`c:` and the chars,
+/// spaces written `_`).
+fn char_name(key: u128) -> String {
+    let n = (key >> 120) as usize;
+    let mut s = String::from(CHAR_PREFIX);
+    for i in (0..n).rev() {
+        let c = char::from_u32(((key >> (21 * i)) & 0x1f_ffff) as u32).unwrap_or('\u{fffd}');
+        s.push(if c == ' ' { '_' } else { c });
+    }
+    s
+}
+
+/// Calls `f` with the packed key of every character n-gram of `min..=max`
+/// chars inside each token, the token padded with a space at each end (the
+/// `NOT_` mark of a negated word is left out: negation lives in the word
+/// block).
+fn char_keys(tokens: &Tokens, min: usize, max: usize, mut f: impl FnMut(u128)) {
+    let mut cs: Vec<u32> = Vec::with_capacity(32);
+    for t in tokens.iter() {
+        let t = t.strip_prefix("NOT_").unwrap_or(t);
+        cs.clear();
+        cs.push(' ' as u32);
+        if t.is_ascii() {
+            cs.extend(t.bytes().map(u32::from));
+        } else {
+            cs.extend(t.chars().map(u32::from));
+        }
+        cs.push(' ' as u32);
+        // Each start position extends its key one char at a time, so an
+        // n-gram costs a shift and an or (the keys equal `pack_chars`').
+        for i in 0..cs.len() {
+            let mut key = 0u128;
+            for (n, &c) in cs[i..].iter().take(max).enumerate() {
+                key = (key << 21) | c as u128;
+                if n + 1 >= min {
+                    f(key | (((n + 1) as u128) << 120));
+                }
+            }
+        }
+    }
 }
 
 /// Calls `f` with every n-gram key (n = 1..=max) of `ids`. N-grams that
@@ -725,5 +907,53 @@ mod tests {
         for t in texts {
             assert_eq!(v.transform_one(t), w.transform_one(t));
         }
+    }
+
+    #[test]
+    fn character_ngrams_follow_the_words_and_round_trip() {
+        let cfg = VectorizerConfig { tfidf: true, char_min: 2, char_max: 3, ..Default::default() };
+        let texts = ["Russophobia, again", "not russophobic at all", "Ça dérape"];
+        let v = Vectorizer::fit(cfg.clone(), &texts).unwrap();
+        let n_words = v.n_word_features();
+        assert!(v.vocab()[..n_words].iter().all(|n| !n.starts_with(CHAR_PREFIX)));
+        assert!(v.vocab()[n_words..].iter().all(|n| n.starts_with(CHAR_PREFIX)));
+        // The padded word `_ça_` gives `_ç`, `ça`, `a_`, `_ça`, `ça_`; a
+        // negated word gives its plain n-grams, not `NOT_`'s.
+        for name in ["c:_ç", "c:ça_", "c:_ru", "c:bic", "c:ic_"] {
+            assert!(v.vocab().iter().any(|n| n == name), "{name} missing");
+        }
+        assert!(!v.vocab().iter().any(|n| n.contains("NOT") && n.starts_with(CHAR_PREFIX)));
+        let w = Vectorizer::from_parts(cfg, v.vocab().to_vec(), v.idf().to_vec()).unwrap();
+        for t in texts.iter().chain(&["an unseen Russophobe"]) {
+            let x = v.transform_one(t);
+            assert_eq!(x, w.transform_one(t));
+            assert!(x.windows(2).all(|p| p[0].0 < p[1].0), "sorted, distinct columns");
+            // Two blocks, each of unit length (or empty: no known word).
+            let (words, chars): (Vec<(u32, f64)>, Vec<(u32, f64)>) = x.iter().partition(|e| (e.0 as usize) < n_words);
+            for block in [words, chars] {
+                let norm: f64 = block.iter().map(|e| e.1 * e.1).sum();
+                assert!(block.is_empty() || (norm - 1.0).abs() < 1e-9, "{t}: block norm {norm}");
+            }
+        }
+        // "russophobe" shares character n-grams with the training words
+        // though not one word.
+        let x = v.transform_one("Russophobe");
+        assert!(x.iter().all(|e| e.0 as usize >= n_words) && x.len() > 5);
+    }
+
+    #[test]
+    fn character_ngram_settings_are_checked() {
+        for (a, b) in [(0, 3), (3, 2), (2, 6)] {
+            let cfg = VectorizerConfig { char_min: a, char_max: b, ..Default::default() };
+            assert!(Vectorizer::fit(cfg, &["some text"]).is_err(), "{a}-{b}");
+        }
+        // A vocabulary with a character n-gram before a word n-gram, or one
+        // whose length is outside the settings, is refused.
+        let cfg = VectorizerConfig { char_min: 2, char_max: 3, ..Default::default() };
+        assert!(Vectorizer::from_parts(cfg.clone(), vec!["c:ab".into(), "word".into()], vec![]).is_err());
+        assert!(Vectorizer::from_parts(cfg.clone(), vec!["word".into(), "c:abcd".into()], vec![]).is_err());
+        assert!(Vectorizer::from_parts(cfg, vec!["word".into(), "c:ab".into()], vec![]).is_ok());
+        let words_only = VectorizerConfig::default();
+        assert!(Vectorizer::from_parts(words_only, vec!["word".into(), "c:ab".into()], vec![]).is_err());
     }
 }

@@ -42,12 +42,13 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             );
             let v = &info.vectorizer;
             println!(
-                "vectoriser: n-grams 1-{}, min_df {}, tf-idf {}, negation {}, L2 rows {}",
+                "vectoriser: n-grams 1-{}, min_df {}, tf-idf {}, negation {}, L2 rows {}, character n-grams {}",
                 v.ngram_max,
                 v.min_df,
                 if v.tfidf { "on" } else { "off" },
                 if v.negation { "on" } else { "off" },
-                if v.l2_norm { "on" } else { "off" }
+                if v.l2_norm { "on" } else { "off" },
+                if v.has_chars() { format!("{}-{}", v.char_min, v.char_max) } else { "off".to_string() }
             );
             if let Some(cv) = &info.training.cv {
                 println!(

@@ -63,13 +63,19 @@ pub struct Args {
     /// Use presence (0/1) instead of counts.
     #[arg(long)]
     pub binary: bool,
+    /// Also character n-grams inside words, `MIN-MAX` chars (e.g. `2-5`,
+    /// at most 5), in a block of their own (sublinear counts, idf, unit
+    /// length). More accurate on real quotes, slower to train and to score.
+    #[arg(long, value_parser = parse_range)]
+    pub char_ngrams: Option<(usize, usize)>,
     /// `balanced` weighs rare labels up; `none` counts every row once.
     #[arg(long, default_value = "balanced", value_parser = ["balanced", "none"])]
     pub class_weight: String,
     /// L-BFGS iteration cap.
     #[arg(long, default_value_t = 500)]
     pub max_iter: u64,
-    /// Stop when the gradient norm of the mean-scaled loss falls below this.
+    /// Stop when no component of the gradient of the mean-scaled loss is
+    /// above this (scikit-learn's `tol`).
     #[arg(long, default_value_t = 1e-4)]
     pub tol: f64,
     /// Expected label shares in the text to be scored, e.g.
@@ -101,6 +107,8 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
             l2_norm: !a.no_norm,
             negation: !a.no_negation,
             binary: a.binary,
+            char_min: a.char_ngrams.map_or(0, |r| r.0),
+            char_max: a.char_ngrams.map_or(0, |r| r.1),
         },
         c_grid: a.c.clone(),
         folds: a.folds,
@@ -134,4 +142,16 @@ fn parse_share(s: &str) -> Result<(String, f64), String> {
     let (l, p) = s.split_once('=').ok_or_else(|| format!("{s:?} is not LABEL=SHARE"))?;
     let p: f64 = p.trim().parse().map_err(|_| format!("{p:?} is not a number"))?;
     Ok((l.trim().to_string(), p))
+}
+
+/// `MIN-MAX` (or one number) as a range of n-gram lengths.
+fn parse_range(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("expected MIN-MAX such as 2-5, not {s:?}");
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    let a: usize = a.trim().parse().map_err(|_| bad())?;
+    let b: usize = b.trim().parse().map_err(|_| bad())?;
+    if a == 0 || a > b || b > stance::features::MAX_CHAR_NGRAM {
+        return Err(format!("character n-grams must be MIN-MAX with 1 <= MIN <= MAX <= {}, not {s:?}", stance::features::MAX_CHAR_NGRAM));
+    }
+    Ok((a, b))
 }

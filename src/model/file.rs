@@ -29,8 +29,12 @@ use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
 
 pub const MAGIC: &[u8; 8] = b"STANCEMD";
-/// The version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest version this build reads and writes. Version 2 adds
+/// character n-grams to the vectoriser; a model without them is still
+/// written as version 1, which older builds read. (An older build would
+/// ignore the unknown settings of a version-2 model and score it wrongly, so
+/// it must refuse it: hence the new number.)
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 52;
 
 /// Serialises a model.
@@ -58,7 +62,8 @@ pub fn encode(info: &ModelInfo, parts: &FittedParts) -> anyhow::Result<Vec<u8>> 
     }
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    let version: u32 = if info.vectorizer.has_chars() { 2 } else { 1 };
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&Sha256::digest(&payload));
     out.extend_from_slice(&payload);

@@ -414,6 +414,23 @@ mod tests {
     }
 
     #[test]
+    fn character_ngram_models_are_format_version_2_and_round_trip() {
+        let vectorizer = VectorizerConfig { char_min: 2, char_max: 4, ..Default::default() };
+        let opts = TrainOptions { folds: 0, c_grid: vec![10.0], vectorizer, ..Default::default() };
+        let m = train(&data(), &opts, |_| {}).unwrap().model;
+        let bytes = m.to_bytes().unwrap();
+        assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 2);
+        let back = Model::from_bytes(&bytes).unwrap();
+        // "lying" and "liars" are not training words; their letters are.
+        for t in ["they lied", "liars and lying", "we want peace", ""] {
+            assert_eq!(m.predict_proba(t), back.predict_proba(t));
+        }
+        let words_only = TrainOptions { folds: 0, c_grid: vec![10.0], ..Default::default() };
+        let w = train(&data(), &words_only, |_| {}).unwrap().model.to_bytes().unwrap();
+        assert_eq!(u32::from_le_bytes(w[8..12].try_into().unwrap()), 1, "readable by builds before version 2");
+    }
+
+    #[test]
     fn prior_shifts_intercepts_toward_the_expected_mix() {
         let d = data();
         let opts = TrainOptions { folds: 0, c_grid: vec![1.0], ..Default::default() };
