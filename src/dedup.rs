@@ -24,6 +24,12 @@
 //! 48 of stems; some 0.8 KB for an article of twelve quotes), never the texts, and
 //! finds candidates through LSH bands rather than by comparing with every
 //! earlier article.
+//!
+//! So that memory stays flat however long the input, the index remembers a
+//! window of recent articles ([`Index::with_window`], `score --dedup-window`):
+//! when it holds `window` articles it forgets the older half. A reprint is
+//! always matched with a story up to `window / 2` articles back, sometimes
+//! further; the origins of repeats it already found are kept by name.
 
 use crate::extract::Quote;
 use std::collections::HashMap;
@@ -513,9 +519,15 @@ impl Verdict {
     }
 }
 
-/// The signatures of every article seen so far, in input order.
+/// The signatures of the articles seen so far (the recent ones, with a
+/// window), in input order.
 #[derive(Default)]
 pub struct Index {
+    /// Articles remembered at most (0: all); see the module doc.
+    window: usize,
+    /// Names of forgotten articles that remembered quotes still point at
+    /// (`origin_doc` with [`FORGOTTEN`] set indexes this).
+    forgotten: Vec<String>,
     sigs: Vec<[u16; K]>,
     names: String,
     name_ends: Vec<u32>,
@@ -659,7 +671,15 @@ impl Index {
         self.sigs.is_empty()
     }
 
+    /// An index that remembers at most `window` articles (0: every one).
+    pub fn with_window(window: usize) -> Index {
+        Index { window, ..Index::default() }
+    }
+
     fn name(&self, i: u32) -> &str {
+        if i & FORGOTTEN != 0 {
+            return &self.forgotten[(i & !FORGOTTEN) as usize];
+        }
         let i = i as usize;
         let start = if i == 0 { 0 } else { self.name_ends[i - 1] as usize };
         &self.names[start..self.name_ends[i] as usize]
@@ -757,9 +777,69 @@ impl Index {
                 self.bands.insert_new(keys[b], me);
             }
         }
+        if self.window >= 2 && self.sigs.len() >= self.window {
+            self.forget(self.sigs.len() - self.window / 2);
+        }
         verdict
     }
+
+    /// Forgets the first `n` articles remembered: the rest are renumbered
+    /// from 0 and the band table is rebuilt from them (it keeps the
+    /// earliest article per key, which may be among the forgotten). A
+    /// remembered quote whose first occurrence is forgotten keeps that
+    /// occurrence's name. Runs once per `window / 2` articles, so its cost
+    /// (a pass over what is kept) is spread thin.
+    fn forget(&mut self, n: usize) {
+        let n32 = n as u32;
+        let first_quote = self.doc_quotes[n] as usize;
+        let first_stem = self.quotes.get(first_quote).map_or(self.stems.len(), |e| e.stems_start as usize);
+        // Names of first occurrences that fall out of the window (or already
+        // had), gathered once each, in order of first need.
+        let mut forgotten: Vec<String> = Vec::new();
+        let mut renamed: HashMap<u32, u32> = HashMap::new();
+        let quotes = self.quotes.split_off(first_quote);
+        let old_quotes = std::mem::replace(&mut self.quotes, quotes);
+        drop(old_quotes);
+        for i in 0..self.quotes.len() {
+            let od = self.quotes[i].origin_doc;
+            let new = if od & FORGOTTEN == 0 && od >= n32 {
+                od - n32
+            } else {
+                let next = forgotten.len() as u32;
+                let id = *renamed.entry(od).or_insert(next);
+                if id == next {
+                    forgotten.push(self.name(od).to_string());
+                }
+                id | FORGOTTEN
+            };
+            let e = &mut self.quotes[i];
+            e.origin_doc = new;
+            e.stems_start -= first_stem as u32;
+        }
+        self.forgotten = forgotten;
+        self.stems.drain(..first_stem);
+        self.doc_quotes.drain(..n);
+        self.doc_quotes.iter_mut().for_each(|q| *q -= first_quote as u32);
+        let first_name = self.name_ends[n - 1] as usize;
+        self.names.drain(..first_name);
+        self.name_ends.drain(..n);
+        self.name_ends.iter_mut().for_each(|e| *e -= first_name as u32);
+        self.sigs.drain(..n);
+        self.bands = Bands::default();
+        for (d, sig) in self.sigs.iter().enumerate() {
+            for b in 0..BANDS {
+                let key = band_key(b, sig);
+                if self.bands.get(key).is_none() {
+                    self.bands.insert_new(key, d as u32);
+                }
+            }
+        }
+    }
 }
+
+/// The bit of `QuoteEntry::origin_doc` that marks a forgotten article (the
+/// rest indexes `Index::forgotten`).
+const FORGOTTEN: u32 = 1 << 31;
 
 #[cfg(test)]
 mod tests {
@@ -1044,5 +1124,97 @@ mod tests {
         let a = sketch(STORY, &[q(1, 1, 1, "Betrayal Of The Islanders", "x")]);
         let b = sketch(STORY, &[q(1, 1, 1, "betrayal of the islanders", "x")]);
         assert_eq!(a, b);
+    }
+
+    /// Story `i` of a stream: its own names, numbers and words, so that two
+    /// stories never look alike, with one quote; `reprint` rewords the
+    /// opening the way another outlet would.
+    fn stream_story(i: usize, reprint: bool) -> (String, Vec<Quote>) {
+        let w = |k: usize| -> String {
+            // Seven pseudo-random letters, distinct per story and per k.
+            let mut x = ((i * 64 + k) as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            (0..7)
+                .map(|_| {
+                    x = x.rotate_left(17).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                    (b'a' + (x >> 59) as u8 % 26) as char
+                })
+                .collect()
+        };
+        let cap = |k: usize| -> String {
+            let x = w(k);
+            x[..1].to_uppercase() + &x[1..]
+        };
+        let open = if reprint { "According to officials," } else { "Officials said" };
+        let body: Vec<String> = (14..40).map(w).collect();
+        let text = format!(
+            "{open} {} met {} in {} on the {} and {} {} {} {} {} {} {} plans. \"The {} must stop the {} now,\" {} said. {}.",
+            cap(0), cap(1), cap(2), w(3), w(4), w(5), w(6), w(7), w(8), w(9), w(10), w(11), w(12), cap(13), body.join(" ")
+        );
+        let quote = format!("The {} must stop the {} now,", w(11), w(12));
+        (text, vec![q(1, 1, 1, &quote, &cap(13))])
+    }
+
+    /// Verdicts of a stream of stories, each reprinted right after itself
+    /// and again `gap` stories later.
+    fn stream_verdicts(ix: &mut Index, stories: usize, gap: usize) -> Vec<(String, Verdict)> {
+        let mut order: Vec<(usize, bool, usize)> = Vec::new();
+        for i in 0..stories {
+            order.push((i, false, 0));
+            order.push((i, true, 1));
+            if i >= gap {
+                order.push((i - gap, true, 2));
+            }
+        }
+        order
+            .into_iter()
+            .map(|(i, reprint, copy)| {
+                let doc = format!("s{i}-{copy}");
+                let (text, quotes) = stream_story(i, reprint);
+                let v = ix.add(&doc, &sketch(&text, &quotes));
+                (doc, v)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_window_keeps_memory_bounded_and_matches_what_it_remembers() {
+        // Reprints one story apart and five stories apart (up to 15
+        // articles back): a window of 40 articles (20 always kept) must
+        // give exactly what an index that forgets nothing gives.
+        let all = stream_verdicts(&mut Index::new(), 60, 5);
+        let mut windowed = Index::with_window(40);
+        let got = stream_verdicts(&mut windowed, 60, 5);
+        assert_eq!(got, all);
+        assert!(windowed.len() <= 40, "{} articles remembered", windowed.len());
+        // Every reprint was found, pointing at the first printing even when
+        // that one has been forgotten since.
+        for (doc, v) in &all {
+            if !doc.ends_with("-0") {
+                let first = format!("{}-0", doc.rsplit_once('-').unwrap().0);
+                assert_eq!(v.same_story_as.as_deref(), Some(first.as_str()), "{doc}");
+                assert_eq!(v.duplicate_of(1), Some(format!("{first}:1").as_str()), "{doc}");
+            }
+        }
+        // A reprint further back than the window is not matched.
+        let mut small = Index::with_window(8);
+        let far = stream_verdicts(&mut small, 30, 12);
+        let (doc, v) = far.iter().find(|(d, _)| d == "s0-2").unwrap();
+        assert_eq!(v.same_story_as, None, "{doc}");
+        assert!(small.len() <= 8);
+    }
+
+    #[test]
+    fn forgotten_first_printings_keep_their_names_through_many_windows() {
+        // One story reprinted every article for 50 articles with a window
+        // of 4: every reprint still points at the very first printing.
+        let mut ix = Index::with_window(4);
+        let (text, quotes) = stream_story(7, false);
+        let sk = sketch(&text, &quotes);
+        ix.add("first", &sk);
+        for n in 0..50 {
+            let v = ix.add(&format!("copy{n}"), &sk);
+            assert_eq!(v.duplicate_of(1), Some("first:1"), "copy{n}");
+        }
+        assert!(ix.len() <= 4 && ix.forgotten.len() <= 1);
     }
 }

@@ -179,6 +179,41 @@ fn a_device_output_is_written_in_place() {
     assert!(text(&resume.stderr).contains("not a regular file"), "{}", text(&resume.stderr));
 }
 
+/// `--dedup-window N`: a reprint N or more articles after its story is no
+/// longer matched (memory stays bounded); nearer ones still are, and the
+/// window is part of what `--resume` checks.
+#[test]
+fn the_dedup_window_bounds_how_far_back_reprints_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let story = "Harbour officials in Valmora said on Tuesday that the northern ferry line to Ostrel \
+        would close for repairs until March 2031, stranding hundreds of commuters.\n\n\
+        \u{201c}This decision is a betrayal of the islanders and their children,\u{201d} Joe Biden said.\n\n\
+        The ministry answered that the vessels were forty years old and unsafe for winter crossings.";
+    std::fs::write(dir.path().join("a0.txt"), story).unwrap();
+    let others = [
+        "Farmers in the lowlands warned that the late frost had ruined most of the apricot harvest this spring.",
+        "The city council approved a new bicycle lane along the river despite objections from shop owners.",
+        "A chess tournament drew two hundred players from nine countries to the old library hall.",
+        "Engineers finished testing the flood barrier after three years of delays and rising costs.",
+    ];
+    for (i, o) in others.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("a{}.txt", i + 1)), o).unwrap();
+    }
+    std::fs::write(dir.path().join("a5.txt"), format!("Reprinted from the Valmora Courier.\n\n{story}")).unwrap();
+    let marked = |window: &str| -> bool {
+        let out = stance(&["score", dir.path().to_str().unwrap(), "--format", "jsonl", "--dedup-window", window]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|r| r["doc"].as_str().unwrap().ends_with("a5.txt"))
+            .any(|r| r["duplicate_of"].as_str().is_some_and(|d| d.ends_with("a0.txt:1")))
+    };
+    assert!(marked("0"), "no window: found");
+    assert!(marked("12"), "five articles back, window of 12 (6 always kept): found");
+    assert!(!marked("4"), "five articles back, window of 4: forgotten");
+}
+
 #[test]
 fn a_reprinted_article_has_its_quotes_marked() {
     let dir = tempfile::tempdir().unwrap();
