@@ -929,8 +929,8 @@ mod tests {
             assert_eq!(x, w.transform_one(t));
             assert!(x.windows(2).all(|p| p[0].0 < p[1].0), "sorted, distinct columns");
             // Two blocks, each of unit length (or empty: no known word).
-            let (words, chars): (Vec<(u32, f64)>, Vec<(u32, f64)>) = x.iter().partition(|e| (e.0 as usize) < n_words);
-            for block in [words, chars] {
+            let split = x.partition_point(|e| (e.0 as usize) < n_words);
+            for block in [&x[..split], &x[split..]] {
                 let norm: f64 = block.iter().map(|e| e.1 * e.1).sum();
                 assert!(block.is_empty() || (norm - 1.0).abs() < 1e-9, "{t}: block norm {norm}");
             }
