@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use stance::dedup::{self, Index};
-use stance::input::{articles, InputArgs, Item};
+use stance::input::{articles, InputArgs, Item, Raw, UniqueIds};
 use stance::model::Model;
 use stance::score::{score_article, Classifier, Format, Formatted, RowWriter};
 use std::fs::{File, OpenOptions};
@@ -336,6 +336,22 @@ impl Done {
 /// A scored chunk, in input order.
 type Ready = Vec<Done>;
 
+/// The next `n` items, unparsed (the reader thread's only work: cutting the
+/// input into lines, so that it takes little from the workers).
+fn read_chunk(items: &mut stance::input::Articles, n: usize) -> Vec<Raw> {
+    std::iter::from_fn(|| items.next_unparsed()).take(n).collect()
+}
+
+/// Parses a chunk on the workers, then gives repeated ids their suffixes
+/// in input order (a hash-set lookup per article, on the calling thread).
+fn parse_chunk(pool: &rayon::ThreadPool, raw: Vec<Raw>, ids: &mut UniqueIds) -> Vec<Item> {
+    let mut items: Vec<Item> = pool.install(|| raw.into_par_iter().map(Raw::parse).collect());
+    for it in &mut items {
+        ids.assign(it);
+    }
+    items
+}
+
 /// The in-order stage: duplicate marks, counts, messages, commit.
 struct Ordered<'a> {
     index: &'a mut Index,
@@ -428,6 +444,7 @@ pub fn run(args: Args) -> Result<u8> {
     let fp = fingerprint(&args, clf.labels());
 
     let mut items = articles(&args.input)?;
+    let mut ids = UniqueIds::new();
     let (mut sink, resumed) = open_sink(&args, &fp, &writer)?;
     let mut index = Index::new();
     let mut counts = Counts::default();
@@ -439,7 +456,7 @@ pub fn run(args: Args) -> Result<u8> {
         // extraction only: none of them is scored again.
         let mut left = p.items;
         while left > 0 {
-            let batch: Vec<Item> = items.by_ref().take(chunk.min(left as usize)).collect();
+            let batch = parse_chunk(&pool, read_chunk(&mut items, chunk.min(left as usize)), &mut ids);
             if batch.is_empty() {
                 bail!("the input now has fewer articles ({consumed}) than the interrupted run had done ({}); it has changed", p.items);
             }
@@ -478,13 +495,16 @@ pub fn run(args: Args) -> Result<u8> {
     let pb = progress_bar(&args.input);
     pb.inc(counts.text_bytes);
 
-    // A pipeline of three stages: a reader thread parses the input into
-    // chunks; the workers score chunk N+1 while chunk N gets its duplicate
-    // marks (in input order) and is committed on another thread, so the
-    // ordered part overlaps the parallel one instead of idling the cores.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Item>>(2);
+    // A pipeline of three stages: a reader thread cuts the input into
+    // chunks of raw rows; the workers parse and score chunk N+1 while chunk
+    // N gets its duplicate marks (in input order) and is committed on
+    // another thread, so the ordered part overlaps the parallel one instead
+    // of idling the cores. Parsing is on the workers, not the reader: work
+    // on the reader and in-order threads is serial, and on two cores it
+    // competes with the workers, capping the speed-up.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Raw>>(2);
     let reader = std::thread::spawn(move || loop {
-        let batch: Vec<Item> = items.by_ref().take(chunk).collect();
+        let batch = read_chunk(&mut items, chunk);
         if batch.is_empty() || tx.send(batch).is_err() {
             break;
         }
@@ -515,8 +535,9 @@ pub fn run(args: Args) -> Result<u8> {
         let state = &mut state;
         let (scored, done) = std::thread::scope(|scope| {
             let commit = scope.spawn(move || prev.map_or(Ok(true), |p| state.commit_chunk(p)));
-            let scored = pool.install(|| {
-                next.map(|batch| batch.into_par_iter().map(|it| Done::of(it, &actors, clf, &writer)).collect::<Ready>())
+            let scored = next.map(|raw| {
+                let batch = parse_chunk(&pool, raw, &mut ids);
+                pool.install(|| batch.into_par_iter().map(|it| Done::of(it, &actors, clf, &writer)).collect::<Ready>())
             });
             let done = commit.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the output stage failed")));
             (scored, done)
