@@ -383,11 +383,7 @@ fn for_each_feature(text: &str, names: bool, mut f: impl FnMut(u64)) {
 /// The words of a run holding non-ASCII chars (which may be letters, like
 /// `é`, or punctuation, like `“`), hashed char by char.
 fn slow_words(run: &str, names: bool, f: &mut impl FnMut(u64)) {
-    let (mut chars, mut capital) = (0usize, false);
-    let mut emit = |full: u64, stem: u64, chars: usize, capital: bool| {
-        if chars == 0 {
-            return;
-        }
+    slow_words_all(run, &mut |full, stem, chars, capital| {
         if names && capital {
             f(mix(full ^ NAME_TAG));
         }
@@ -396,7 +392,15 @@ fn slow_words(run: &str, names: bool, f: &mut impl FnMut(u64)) {
         if chars > 3 && !is_stop(chars, full) {
             f(stem);
         }
-    };
+    });
+}
+
+/// Calls `emit(full, stem, chars, capital)` for every word of a run holding
+/// non-ASCII chars: the hashes of the word and of its first five letters,
+/// lowercased, its length in chars and whether it opens with a capital or
+/// a digit.
+fn slow_words_all(run: &str, emit: &mut impl FnMut(u64, u64, usize, bool)) {
+    let (mut chars, mut capital) = (0usize, false);
     // A word of ASCII letters and digits (most words here: a plain word
     // glued to a curly mark) is hashed from the text, as the fast path of
     // `for_each_feature` does (`ascii_hash` ignores case); only a word with
@@ -434,19 +438,51 @@ fn slow_words(run: &str, names: bool, f: &mut impl FnMut(u64)) {
 
 /// Stem hashes of one quote's parts (case does not matter, so a quote
 /// opening a sentence matches the same words mid-sentence).
+#[cfg(test)]
 fn quote_stems<'a>(parts: impl Iterator<Item = &'a str>) -> Vec<u16> {
+    quote_features(parts).0
+}
+
+/// One pass over a quote's parts for both what the index keeps of it: its
+/// stem hashes ([`for_each_feature`]'s stems, sorted, distinct, the
+/// smallest [`QUOTE_STEMS`]) and a hash of its words, lowercased, in order
+/// (equal for the same quote printed twice in one article, whatever its
+/// punctuation, spacing and case). The word hash chains the hashes the
+/// stem scan computes anyway: a second walk over every quote, a byte at a
+/// time through a multiplication chain, was a tenth of the sketch. It is
+/// compared only within one article, so its values are free to change.
+fn quote_features<'a>(parts: impl Iterator<Item = &'a str>) -> (Vec<u16>, u64) {
     let mut v = Vec::new();
+    let mut exact = FNV0;
     for p in parts {
-        for_each_feature(p, false, |h| v.push((mix(h) >> 48) as u16));
+        let bytes = p.as_bytes();
+        for_each_word(p, |start, end, ascii| {
+            let mut word = |full: u64, stem: u64, len: usize| {
+                exact = mix(exact ^ full);
+                if len > 3 && !is_stop(len, full) {
+                    v.push((mix(stem) >> 48) as u16);
+                }
+            };
+            if ascii {
+                let len = end - start;
+                let full = ascii_hash_in(bytes, start, len);
+                // A word of five letters or fewer is its own stem.
+                word(full, if len <= 5 { full } else { ascii_hash_in(bytes, start, 5) }, len);
+            } else {
+                slow_words_all(&p[start..end], &mut |full, stem, chars, _| word(full, stem, chars));
+            }
+        });
     }
     v.sort_unstable();
     v.dedup();
     v.truncate(QUOTE_STEMS);
-    v
+    (v, exact)
 }
 
 /// Hash of the words of a quote's parts, lower-cased, ignoring punctuation
-/// and spacing, so `from bad to worse` and `From bad to worse.` agree.
+/// and spacing, so `from bad to worse` and `From bad to worse.` agree (the
+/// definition [`quote_features`]'s word hash is tested against).
+#[cfg(test)]
 fn exact_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
     let mut h = FNV0;
     let mut gap = false;
@@ -538,11 +574,12 @@ pub fn sketch(text: &str, quotes: &[Quote]) -> Sketch {
     let mut i = 0;
     while i < quotes.len() {
         let j = quotes[i..].iter().position(|q| q.quote != quotes[i].quote).map_or(quotes.len(), |n| i + n);
+        let (stems, exact) = quote_features(quotes[i..j].iter().map(|q| q.text.as_str()));
         qs.push(QuoteSketch {
             quote: quotes[i].quote,
             speaker: speaker_hash(quotes[i].speaker.as_deref()),
-            stems: quote_stems(quotes[i..j].iter().map(|q| q.text.as_str())),
-            exact: exact_hash(quotes[i..j].iter().map(|q| q.text.as_str())),
+            stems,
+            exact,
         });
         i = j;
     }
@@ -1038,6 +1075,51 @@ mod tests {
     fn the_const_hash_is_the_hash() {
         for w in ["", "a", "said", "Ostrel", "abcdefgh", "abcdefghi", "international-relations"] {
             assert_eq!(ascii_hash_const(w.as_bytes()), ascii_hash(w.as_bytes()), "{w}");
+        }
+    }
+
+    #[test]
+    fn the_quote_word_hash_groups_quotes_as_the_text_hash_does() {
+        let quotes: &[&[&str]] = &[
+            &["from bad to worse"],
+            &["From bad to worse."],
+            &["from  bad", "to worse"],
+            &["“From bad to worse”"],
+            &["from bad to worse again"],
+            &["frombad to worse"],
+            &["from bad to-worse"],
+            &["Überraschung im Ölhafen"],
+            &["überraschung im ölhafen!"],
+            &["uberraschung im olhafen"],
+            &["\u{212a}elvin’s law"],
+            &["kelvin's law"],
+            &["kelvin s law"],
+            &["kelvins law"],
+            &["", "  "],
+            &["..."],
+            &["Ab", "cd"],
+            &["abcd"],
+            &["a long quote that runs past eight bytes a word: internationalisation"],
+            &["A LONG QUOTE THAT RUNS PAST EIGHT BYTES A WORD — INTERNATIONALISATION"],
+        ];
+        for a in quotes {
+            for b in quotes {
+                let by_text = exact_hash(a.iter().copied()) == exact_hash(b.iter().copied());
+                let by_words = quote_features(a.iter().copied()).1 == quote_features(b.iter().copied()).1;
+                assert_eq!(by_words, by_text, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn quote_stems_are_the_feature_stream_stems() {
+        for t in ["Ostrel, 2024 -- \"the ministry's\" statements were international; Zürich’s café (naïve) “quoted” words…", "they were with the one", "ÉMILE sagte Überraschung"] {
+            let mut want = Vec::new();
+            for_each_feature(t, false, |h| want.push((mix(h) >> 48) as u16));
+            want.sort_unstable();
+            want.dedup();
+            want.truncate(QUOTE_STEMS);
+            assert_eq!(quote_stems([t].into_iter()), want, "{t:?}");
         }
     }
 
