@@ -520,34 +520,36 @@ pub fn run(args: Args) -> Result<u8> {
         writer: &writer,
         fp: &fp,
     };
-    let mut pending: Option<Ready> = None;
-    let mut stopped = false;
-    loop {
-        let next = rx.recv().ok();
-        if next.is_none() && pending.is_none() {
-            break;
-        }
-        let prev = pending.take();
-        // The in-order stage runs on a thread of its own, beside the pool
-        // rather than on one of its workers: its sync of the output file
-        // waits on the disk, and a worker waiting there would leave a core
-        // idle while the chunk is scored.
+    // The in-order stage runs on a thread of its own, beside the pool
+    // rather than on one of its workers: its sync of the output file waits
+    // on the disk, and a worker waiting there would leave a core idle while
+    // the next chunk is scored. One thread for the whole run, fed through a
+    // channel (a thread started per chunk cost a context switch or two per
+    // chunk on the serial path); it stops at the first error or when the
+    // reader of standard output has gone, and the loop below then stops
+    // too, at its next send.
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Ready>(1);
+    let committed: Result<bool> = std::thread::scope(|scope| {
         let state = &mut state;
-        let (scored, done) = std::thread::scope(|scope| {
-            let commit = scope.spawn(move || prev.map_or(Ok(true), |p| state.commit_chunk(p)));
-            let scored = next.map(|raw| {
-                let batch = parse_chunk(&pool, raw, &mut ids);
-                pool.install(|| batch.into_par_iter().map(|it| Done::of(it, &actors, clf, &writer)).collect::<Ready>())
-            });
-            let done = commit.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the output stage failed")));
-            (scored, done)
+        let commit = scope.spawn(move || -> Result<bool> {
+            for batch in done_rx {
+                if !state.commit_chunk(batch)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
         });
-        if !done? {
-            stopped = true;
-            break;
+        for raw in rx.iter() {
+            let batch = parse_chunk(&pool, raw, &mut ids);
+            let scored = pool.install(|| batch.into_par_iter().map(|it| Done::of(it, &actors, clf, &writer)).collect::<Ready>());
+            if done_tx.send(scored).is_err() {
+                break;
+            }
         }
-        pending = scored;
-    }
+        drop(done_tx);
+        commit.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the output stage failed")))
+    });
+    let stopped = !committed?;
     drop(rx);
     let _ = reader.join();
     pb.finish_and_clear();
