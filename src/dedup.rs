@@ -675,29 +675,51 @@ const RECENT_BANDS: usize = 1 << 16;
 ///
 /// A binary search of the whole table cost some twenty dependent cache
 /// misses per lookup once it outgrew the caches (48 lookups per article),
-/// so `dir` indexes it by the keys' top [`DIR_BITS`] bits: `dir[p]` is where
-/// the keys with prefix `p` start, and a lookup searches only those (a few
-/// dozen entries at a million articles). 256 KB, rebuilt at each merge.
+/// so `dir` indexes it by the keys' top `dir_bits` bits: `dir[p]` is where
+/// the keys with prefix `p` start, and a lookup searches only those. The
+/// bits grow with the table ([`dir_bits_for`]) so that a prefix holds two
+/// to four entries, one cache line: with a fixed 16 bits a prefix held a
+/// few dozen at a million articles, and the search through them (24
+/// look-ups per article, nearly all of them hits) was the largest part of
+/// the in-order stage, the serial part of `score`. At most 16 MB (at
+/// 2^23 entries and beyond), rebuilt at each merge.
 #[derive(Default)]
 struct Bands {
     sorted: Vec<u64>,
     dir: Vec<u32>,
+    dir_bits: u32,
     recent: HashMap<u32, u32, BuildHasherDefault<IdHasher>>,
 }
 
-/// Key bits that index [`Bands::dir`].
-const DIR_BITS: u32 = 16;
+/// Key bits that index [`Bands::dir`] for a table of `len` entries: about
+/// half its size in slots, between 2^8 and 2^22.
+fn dir_bits_for(len: usize) -> u32 {
+    (len.max(1).ilog2()).clamp(9, 23) - 1
+}
 
 impl Bands {
+    /// The earliest article with `key`, if any ([`Index::add`] does the
+    /// same in two steps, [`Bands::span`] and [`Bands::get_in`]).
+    #[cfg(test)]
     fn get(&self, key: u32) -> Option<u32> {
-        let lo = (key as u64) << 32;
-        // The slice of `sorted` whose keys share `key`'s prefix (all of it
-        // before the first merge builds `dir`).
-        let p = (key >> (32 - DIR_BITS)) as usize;
-        let (from, to) = match (self.dir.get(p), self.dir.get(p + 1)) {
+        self.get_in(key, self.span(key))
+    }
+
+    /// The slice of `sorted` whose keys share `key`'s prefix (all of it
+    /// before the first merge builds `dir`).
+    #[inline]
+    fn span(&self, key: u32) -> (usize, usize) {
+        let p = (key as u64 >> (32 - self.dir_bits)) as usize;
+        match (self.dir.get(p), self.dir.get(p + 1)) {
             (Some(&a), Some(&b)) => (a as usize, b as usize),
             _ => (0, self.sorted.len()),
-        };
+        }
+    }
+
+    /// [`Bands::get`] with the span already found.
+    #[inline]
+    fn get_in(&self, key: u32, (from, to): (usize, usize)) -> Option<u32> {
+        let lo = (key as u64) << 32;
         let i = from + self.sorted[from..to].partition_point(|&e| e < lo);
         match self.sorted[..to].get(i) {
             Some(&e) if e >> 32 == key as u64 => Some(e as u32),
@@ -741,11 +763,13 @@ impl Bands {
         }
         // dir[p] = the first entry whose key prefix is p or more; one past
         // the last prefix, the end.
+        let bits = dir_bits_for(self.sorted.len());
+        self.dir_bits = bits;
         self.dir.clear();
-        self.dir.reserve(1 << DIR_BITS | 1);
+        self.dir.reserve(1 << bits | 1);
         let mut at = 0usize;
-        for p in 0..=(1u64 << DIR_BITS) {
-            while at < self.sorted.len() && self.sorted[at] >> (64 - DIR_BITS) < p {
+        for p in 0..=(1u64 << bits) {
+            while at < self.sorted.len() && self.sorted[at] >> (64 - bits) < p {
                 at += 1;
             }
             self.dir.push(at as u32);
@@ -806,12 +830,21 @@ impl Index {
         // whole signature; earliest first.
         let mut cands: Vec<u32> = Vec::new();
         let keys: [u32; BANDS] = std::array::from_fn(|b| band_key(b, &sk.sig));
-        let found: [Option<u32>; BANDS] = std::array::from_fn(|b| self.bands.get(keys[b]));
+        // The look-ups miss the caches once the index is large (the table
+        // is megabytes): all directory entries are read first, then all
+        // table slices, so that the misses of the 24 bands overlap rather
+        // than follow one another.
+        let spans: [(usize, usize); BANDS] = std::array::from_fn(|b| self.bands.span(keys[b]));
+        let found: [Option<u32>; BANDS] = std::array::from_fn(|b| self.bands.get_in(keys[b], spans[b]));
         for d in found.iter().flatten() {
             if !cands.contains(d) {
                 cands.push(*d);
             }
         }
+        // The same for the candidates' signatures (128 bytes each, spread over
+        // the whole index): one read of each first, in a tight loop.
+        let touched = cands.iter().fold(0u16, |a, &d| a ^ self.sigs[d as usize][0] ^ self.sigs[d as usize][K - 1]);
+        std::hint::black_box(touched);
         cands.retain(|&d| same_values(&self.sigs[d as usize], &sk.sig) as f64 / K as f64 >= DOC_THRESHOLD);
         cands.sort_unstable();
 
@@ -932,7 +965,8 @@ mod tests {
             bands.insert_first(key, doc);
             want.entry(key).or_insert(doc);
         }
-        assert_eq!(bands.dir.len(), (1 << DIR_BITS) + 1);
+        assert_eq!(bands.dir.len(), (1 << bands.dir_bits) + 1);
+        assert_eq!(bands.dir_bits, dir_bits_for(bands.sorted.len()));
         for (&k, &d) in &want {
             assert_eq!(bands.get(k), Some(d), "key {k}");
         }
