@@ -336,8 +336,8 @@ impl Done {
 /// A scored chunk, in input order.
 type Ready = Vec<Done>;
 
-/// The next `n` items, unparsed (the reader thread's only work: cutting the
-/// input into lines, so that it takes little from the workers).
+/// The next `n` items, unparsed: for JSONL only cutting the input into
+/// lines, a task run beside the scoring of the chunk before.
 fn read_chunk(items: &mut stance::input::Articles, n: usize) -> Vec<Raw> {
     std::iter::from_fn(|| items.next_unparsed()).take(n).collect()
 }
@@ -496,20 +496,14 @@ pub fn run(args: Args) -> Result<u8> {
     let pb = progress_bar(&args.input);
     pb.inc(counts.text_bytes);
 
-    // A pipeline of three stages: a reader thread cuts the input into
-    // chunks of raw rows; the workers parse and score chunk N+1 while chunk
-    // N gets its duplicate marks (in input order) and is committed on
-    // another thread, so the ordered part overlaps the parallel one instead
-    // of idling the cores. Parsing is on the workers, not the reader: work
-    // on the reader and in-order threads is serial, and on two cores it
-    // competes with the workers, capping the speed-up.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Raw>>(2);
-    let reader = std::thread::spawn(move || loop {
-        let batch = read_chunk(&mut items, chunk);
-        if batch.is_empty() || tx.send(batch).is_err() {
-            break;
-        }
-    });
+    // A pipeline: the workers parse and score chunk N+1 (and, as one more
+    // task beside the scoring, cut chunk N+2 from the input) while chunk N
+    // gets its duplicate marks (in input order) and is committed on a
+    // thread of its own, so the ordered part overlaps the parallel one
+    // instead of idling the cores. Work outside the pool is serial, and on
+    // two cores it competes with the workers, capping the speed-up: the
+    // JSON parsing was on a reader thread of its own, and so was the
+    // reading until it became a task beside the scoring.
     let mut state = Ordered {
         index: &mut index,
         sink: &mut sink,
@@ -544,20 +538,24 @@ pub fn run(args: Args) -> Result<u8> {
         // goes from parsing to scoring to the channel without waking this
         // thread: on two busy cores every such hand-over waited for a time
         // slice while the workers idled (some 5 % of the run with two).
-        let (ids, actors, writer, pool_ref) = (&mut ids, &actors, &writer, &pool);
+        let (ids, actors, writer, pool_ref, items) = (&mut ids, &actors, &writer, &pool, &mut items);
         pool.install(move || {
-            for raw in rx {
+            let mut raw = read_chunk(items, chunk);
+            while !raw.is_empty() {
                 let batch = parse_chunk(pool_ref, raw, ids);
-                let scored = batch.into_par_iter().map(|it| Done::of(it, actors, clf, writer)).collect::<Ready>();
+                let (scored, next) = rayon::join(
+                    || batch.into_par_iter().map(|it| Done::of(it, actors, clf, writer)).collect::<Ready>(),
+                    || read_chunk(items, chunk),
+                );
                 if done_tx.send(scored).is_err() {
                     break;
                 }
+                raw = next;
             }
         });
         commit.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the output stage failed")))
     });
     let stopped = !committed?;
-    let _ = reader.join();
     pb.finish_and_clear();
     if stopped {
         // The reader (`stance score … | head`) has had enough.
