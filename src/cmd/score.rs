@@ -515,45 +515,36 @@ pub fn run(args: Args) -> Result<u8> {
         writer: &writer,
         fp: &fp,
     };
-    // The in-order stage runs on a thread of its own, beside the pool
-    // rather than on one of its workers: its sync of the output file waits
-    // on the disk, and a worker waiting there would leave a core idle while
-    // the next chunk is scored. One thread for the whole run, fed through a
-    // channel (a thread started per chunk cost a context switch or two per
-    // chunk on the serial path); it stops at the first error or when the
-    // reader of standard output has gone, and the loop below then stops
-    // too, at its next send.
-    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Ready>(1);
-    let committed: Result<bool> = std::thread::scope(|scope| {
-        let state = &mut state;
-        let commit = scope.spawn(move || -> Result<bool> {
-            for batch in done_rx {
-                if !state.commit_chunk(batch)? {
-                    return Ok(false);
-                }
+    // The whole loop runs on a worker of the pool, and the in-order stage
+    // of chunk N is one more task beside the scoring of chunk N+1 (after
+    // cutting chunk N+2 from the input): with threads of their own, the
+    // reading and the in-order stage competed with the workers for the
+    // cores, and every hand-over between threads waited for a time slice
+    // while the workers idled. The output sync that the in-order stage
+    // makes every 16 chunks or 8 MB ([`CHECKPOINT_CHUNKS`]) holds one
+    // worker for its duration while the others score. It stops at the
+    // first error, or when the reader of standard output has gone.
+    let (ids, actors, writer, pool_ref, items, state) = (&mut ids, &actors, &writer, &pool, &mut items, &mut state);
+    let committed: Result<bool> = pool.install(move || {
+        let mut raw = read_chunk(items, chunk);
+        let mut pending: Option<Ready> = None;
+        while !raw.is_empty() || pending.is_some() {
+            let batch = if raw.is_empty() { None } else { Some(parse_chunk(pool_ref, raw, ids)) };
+            let prev = pending.take();
+            let (scored, (next, done)) = rayon::join(
+                || batch.map(|b| b.into_par_iter().map(|it| Done::of(it, actors, clf, writer)).collect::<Ready>()),
+                || {
+                    let next = read_chunk(items, chunk);
+                    (next, prev.map_or(Ok(true), |p| state.commit_chunk(p)))
+                },
+            );
+            if !done? {
+                return Ok(false);
             }
-            Ok(true)
-        });
-        // The loop itself runs on a worker of the pool, so that each chunk
-        // goes from parsing to scoring to the channel without waking this
-        // thread: on two busy cores every such hand-over waited for a time
-        // slice while the workers idled (some 5 % of the run with two).
-        let (ids, actors, writer, pool_ref, items) = (&mut ids, &actors, &writer, &pool, &mut items);
-        pool.install(move || {
-            let mut raw = read_chunk(items, chunk);
-            while !raw.is_empty() {
-                let batch = parse_chunk(pool_ref, raw, ids);
-                let (scored, next) = rayon::join(
-                    || batch.into_par_iter().map(|it| Done::of(it, actors, clf, writer)).collect::<Ready>(),
-                    || read_chunk(items, chunk),
-                );
-                if done_tx.send(scored).is_err() {
-                    break;
-                }
-                raw = next;
-            }
-        });
-        commit.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the output stage failed")))
+            pending = scored;
+            raw = next;
+        }
+        Ok(true)
     });
     let stopped = !committed?;
     pb.finish_and_clear();
