@@ -1089,7 +1089,7 @@ mod tests {
                     let c = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[((x >> (4 * k % 56)) % 62) as usize];
                     t.push(c as char);
                 }
-                t.push_str(if x % 7 == 0 { ", " } else { " " });
+                t.push_str(if x.is_multiple_of(7) { ", " } else { " " });
             }
             texts.push(t);
         }
