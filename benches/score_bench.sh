@@ -6,6 +6,8 @@
 # Targets (issue 4): >= 50 MB/s per core, peak RSS < 200 MB, speed-up >= 1.8.
 #
 # usage: benches/score_bench.sh [SIZE_MB]     (default 1000, i.e. >= 1 GB)
+# STANCE_BIN=path runs that binary instead of building this tree's (to compare
+# two builds back to back on the same corpus).
 # The corpus (JSONL shards from benches/gen_articles.py) is kept in
 # $BENCH_DIR (default /tmp/stance_score_bench) and reused when its size
 # matches; the score outputs go there too. Nothing is written in the repo.
@@ -13,8 +15,12 @@ set -eu
 cd "$(dirname "$0")/.."
 SIZE_MB=${1:-1000}
 DIR=${BENCH_DIR:-/tmp/stance_score_bench}
-cargo build --release --quiet
-BIN=$(pwd)/target/release/stance
+if [ -n "${STANCE_BIN:-}" ]; then
+    BIN=$STANCE_BIN
+else
+    cargo build --release --quiet
+    BIN=$(pwd)/target/release/stance
+fi
 
 if [ "$(cat "$DIR/size" 2>/dev/null)" != "$SIZE_MB" ]; then
     rm -rf "$DIR/corpus"

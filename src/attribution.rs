@@ -875,6 +875,45 @@ struct Doc<'a> {
     content: BTreeMap<usize, Range<usize>>,
 }
 
+/// The large lists of a [`Doc`], kept per thread between articles.
+#[derive(Default)]
+struct DocBufs {
+    toks: Vec<Tok>,
+    lower_buf: Vec<u8>,
+    lower_at: Vec<(usize, usize)>,
+    sents: Vec<Range<usize>>,
+    sent_of: Vec<usize>,
+}
+
+thread_local!(static DOC_BUFS: std::cell::Cell<DocBufs> = std::cell::Cell::new(DocBufs::default()));
+
+/// Lists above this many bytes are not kept for the next article (one
+/// huge article should not hold its memory for the rest of the run).
+const DOC_BUFS_KEEP: usize = 1 << 20;
+
+impl Drop for Doc<'_> {
+    fn drop(&mut self) {
+        let keep = |cap: usize, size: usize| cap * size <= DOC_BUFS_KEEP;
+        let mut bufs = DocBufs::default();
+        if keep(self.toks.capacity(), std::mem::size_of::<Tok>()) {
+            bufs.toks = std::mem::take(&mut self.toks);
+        }
+        if keep(self.lower_buf.capacity(), 1) {
+            bufs.lower_buf = std::mem::take(&mut self.lower_buf).into_bytes();
+        }
+        if keep(self.lower_at.capacity(), std::mem::size_of::<(usize, usize)>()) {
+            bufs.lower_at = std::mem::take(&mut self.lower_at);
+        }
+        if keep(self.sents.capacity(), std::mem::size_of::<Range<usize>>()) {
+            bufs.sents = std::mem::take(&mut self.sents);
+        }
+        if keep(self.sent_of.capacity(), std::mem::size_of::<usize>()) {
+            bufs.sent_of = std::mem::take(&mut self.sent_of);
+        }
+        DOC_BUFS.with(|b| b.set(bufs));
+    }
+}
+
 fn is_mark(c: char) -> bool {
     matches!(c, '"' | '\'' | '`' | '“' | '”' | '„' | '‟' | '«' | '»' | '‹' | '›' | '‘' | '’' | '‚')
 }
@@ -900,10 +939,19 @@ impl<'a> Doc<'a> {
             }
             kept.push(p);
         }
-        // News text runs some five bytes a token: reserving for that spares
-        // the token list its regrowth copies.
-        let mut toks = Vec::with_capacity(text.len() / 5 + 16);
-        let mut lower = Lower { buf: Vec::with_capacity(text.len()), at: Vec::with_capacity(text.len() / 5 + 16) };
+        // The token lists of the thread's previous article, emptied: news
+        // text runs some five bytes a token, and lists of some 10 KB each
+        // fetched from and given back to malloc for every article were a
+        // few percent of `score` (consolidating freed chunks, growing the heap).
+        let bufs = DOC_BUFS.with(|b| b.take());
+        let mut toks = bufs.toks;
+        toks.clear();
+        toks.reserve(text.len() / 5 + 16);
+        let mut lower = Lower { buf: bufs.lower_buf, at: bufs.lower_at };
+        lower.buf.clear();
+        lower.buf.reserve(text.len());
+        lower.at.clear();
+        lower.at.reserve(text.len() / 5 + 16);
         let mut content = BTreeMap::new();
         let mut quote_toks = vec![Vec::new(); quotes.len()];
         let mut pos = 0;
@@ -919,7 +967,10 @@ impl<'a> Doc<'a> {
         let lower_at = lower.at;
         // Only whole UTF-8 chars went in, so this never repairs anything.
         let lower_buf = String::from_utf8(lower.buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        let mut doc = Doc { text, toks, lower_buf, lower_at, sents: Vec::new(), sent_of: Vec::new(), quote_toks, content };
+        let (mut sents, mut sent_of) = (bufs.sents, bufs.sent_of);
+        sents.clear();
+        sent_of.clear();
+        let mut doc = Doc { text, toks, lower_buf, lower_at, sents, sent_of, quote_toks, content };
         doc.split_sentences();
         doc
     }
@@ -927,7 +978,8 @@ impl<'a> Doc<'a> {
     fn split_sentences(&mut self) {
         let n = self.toks.len();
         let mut start = 0;
-        let mut sent_of = Vec::with_capacity(n);
+        let mut sent_of = std::mem::take(&mut self.sent_of);
+        sent_of.reserve(n);
         for i in 0..n {
             sent_of.push(self.sents.len());
             let end_here = match self.toks[i].kind {
@@ -1162,18 +1214,50 @@ impl Lower {
         self.at.push((n, n));
     }
 
-    /// The entry of a word: `ascii` says whether `w` is all ASCII.
+    /// The entry of the word `text[start..end]`: `ascii` says whether it is
+    /// all ASCII. An ASCII word is lowercased eight bytes at a time
+    /// ([`ascii_lower8`]), reading past its end when the text goes on and
+    /// cutting the copy back: a byte loop here, with its exit mispredicted
+    /// at the end of every word, was a fifth of [`tokenize`].
     #[inline]
-    fn word(&mut self, w: &str, ascii: bool) {
+    fn word(&mut self, text: &str, start: usize, end: usize, ascii: bool) {
         let a = self.buf.len();
         if ascii {
-            // Reserved once (a slice iterator has an exact length).
-            self.buf.extend(w.as_bytes().iter().map(u8::to_ascii_lowercase));
+            let b = text.as_bytes();
+            let mut at = start;
+            while at < end {
+                let v = match b.get(at..at + 8) {
+                    Some(c) => u64::from_le_bytes(c.try_into().unwrap_or([0; 8])),
+                    None => {
+                        // Assembled in a register (the last bytes of the text).
+                        let mut v = 0u64;
+                        for (k, &x) in b[at..end].iter().enumerate() {
+                            v |= (x as u64) << (8 * k);
+                        }
+                        v
+                    }
+                };
+                self.buf.extend_from_slice(&ascii_lower8(v).to_le_bytes());
+                at += 8;
+            }
+            self.buf.truncate(a + (end - start));
         } else {
-            push_lower_word(w, &mut self.buf);
+            push_lower_word(&text[start..end], &mut self.buf);
         }
         self.at.push((a, self.buf.len()));
     }
+}
+
+/// Eight bytes with `A`..=`Z` lowercased, as `u8::to_ascii_lowercase` does
+/// for each byte below 0x80 (range tests on all eight at once; no sum
+/// carries into the next byte). Bytes >= 0x80 come out changed; callers
+/// give only ASCII bytes they keep.
+#[inline(always)]
+fn ascii_lower8(v: u64) -> u64 {
+    use crate::text::{HIGH, LOW};
+    let x = v & !HIGH;
+    let upper = (x + LOW * (0x80 - b'A' as u64)) & !(x + LOW * (0x7f - b'Z' as u64)) & HIGH;
+    v | (upper >> 2)
 }
 
 /// Appends the lowercase form of a word with non-ASCII chars.
@@ -1241,7 +1325,7 @@ fn tokenize(text: &str, from: usize, to: usize, out: &mut Vec<Tok>, lower: &mut 
                 }
             }
             out.push(Tok { kind: Kind::Word, start, end: i });
-            lower.word(&text[start..i], ascii);
+            lower.word(text, start, i, ascii);
         } else {
             out.push(Tok { kind: Kind::Punct, start, end: i });
             lower.none();
@@ -1331,6 +1415,15 @@ mod tokenize_tests {
             for (k, &x) in w.to_le_bytes().iter().enumerate() {
                 assert_eq!(m >> (8 * k + 7) & 1 == 1, x.is_ascii_alphanumeric(), "byte {x:#x}");
             }
+        }
+    }
+
+    #[test]
+    fn eight_byte_lowercase_is_the_byte_lowercase() {
+        for b in 0..0x80u8 {
+            let w = u64::from_le_bytes([b, b'A', b'z', b, b'Z', b'@', b'[', b]);
+            let want = u64::from_le_bytes(w.to_le_bytes().map(|x| x.to_ascii_lowercase()));
+            assert_eq!(ascii_lower8(w), want, "byte {b:#x}");
         }
     }
 

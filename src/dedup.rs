@@ -131,7 +131,13 @@ fn ascii_hash(w: &[u8]) -> u64 {
 #[inline(always)]
 fn ascii_hash_in(text: &[u8], start: usize, len: usize) -> u64 {
     let mut h = 0x51_7cc1_b727_220a ^ len as u64;
-    let mut step = |v: u64| h = (h ^ (v | 0x2020_2020_2020_2020)).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    let step = |h: u64, v: u64| (h ^ (v | 0x2020_2020_2020_2020)).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    // Most words (and every stem) have one to eight bytes: one masked load
+    // and one step, with no loop to leave.
+    if (1..=8).contains(&len) && start + 8 <= text.len() {
+        return step(h, load8(text, start) & (u64::MAX >> (64 - 8 * len)));
+    }
+    let mut step = |v: u64| h = step(h, v);
     let mut off = 0;
     while off + 8 <= len {
         let at = start + off;
@@ -157,9 +163,10 @@ fn ascii_hash_in(text: &[u8], start: usize, len: usize) -> u64 {
     h
 }
 
-/// Byte classes for the word scan, one load per byte: 0 separates words,
-/// 1 is an ASCII letter or digit, 2 a byte of a non-ASCII char (which may be
-/// a letter).
+/// Byte classes, the definition the word scan is tested against: 0
+/// separates words, 1 is an ASCII letter or digit, 2 a byte of a non-ASCII
+/// char (which may be a letter).
+#[cfg(test)]
 const CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -192,86 +199,175 @@ fn word_mask(w: u64) -> u64 {
 /// word has four to six letters, which spares most words the search.
 #[inline]
 fn is_stop(len: usize, hash: u64) -> bool {
-    if !(4..=6).contains(&len) {
-        return false;
-    }
-    let t = &*STOP_TABLE;
-    let mut slot = (hash >> 56) as usize;
-    loop {
-        match t[slot] {
-            0 => return false,
-            h if h == hash => return true,
-            _ => slot = (slot + 1) % 256,
-        }
-    }
+    (4..=6).contains(&len) && in_stop_table(hash)
 }
 
-/// The stop words' hashes in an open-addressing table of 256 slots (a
-/// binary search here was a chain of dependent loads on every word).
-static STOP_TABLE: std::sync::LazyLock<[u64; 256]> = std::sync::LazyLock::new(|| {
-    let mut t = [0u64; 256];
-    for w in STOP {
-        let h = ascii_hash(w.as_bytes());
-        let mut slot = (h >> 56) as usize;
+/// Slots of [`STOP_TABLE`] (a power of two: 44 words in 1,024 slots rarely
+/// share one, so a probe reads one or two slots).
+const STOP_SLOTS: usize = 1024;
+
+/// The stop words' hashes in an open-addressing table, built at compile
+/// time, and the longest displacement any of them got from its home slot
+/// (the top ten bits of its hash). A lookup compares that many slots with
+/// no early exit: the common stop words (`said`, `that`, `with`) made the
+/// exit of a probe loop a coin toss, and a table built at run time a lazy
+/// static to check on every word. Padded past the last home slot by more
+/// than there are stop words, so a probe never runs off the end.
+static STOP_TABLE: [u64; STOP_SLOTS + 64] = build_stop_table().0;
+/// How many slots a lookup compares.
+const STOP_PROBES: usize = build_stop_table().1;
+
+const fn build_stop_table() -> ([u64; STOP_SLOTS + 64], usize) {
+    assert!(STOP.len() < 64);
+    let mut t = [0u64; STOP_SLOTS + 64];
+    let mut probes = 1;
+    let mut i = 0;
+    while i < STOP.len() {
+        let h = ascii_hash_const(STOP[i].as_bytes());
+        let home = (h >> 54) as usize;
+        let mut slot = home;
         while t[slot] != 0 {
-            slot = (slot + 1) % 256;
+            slot += 1;
         }
         t[slot] = h;
+        if slot - home + 1 > probes {
+            probes = slot - home + 1;
+        }
+        i += 1;
     }
-    t
-});
+    (t, probes)
+}
+
+/// Whether `hash` is in [`STOP_TABLE`].
+#[inline(always)]
+fn in_stop_table(hash: u64) -> bool {
+    let home = (hash >> 54) as usize;
+    let mut found = false;
+    let mut k = 0;
+    while k < STOP_PROBES {
+        found |= STOP_TABLE[home + k] == hash;
+        k += 1;
+    }
+    found
+}
+
+/// [`ascii_hash`] as a `const fn`, to build [`STOP_TABLE`] at compile time
+/// (tested to agree).
+const fn ascii_hash_const(w: &[u8]) -> u64 {
+    let mut h = 0x51_7cc1_b727_220a ^ w.len() as u64;
+    let mut off = 0;
+    while off < w.len() {
+        let mut v = 0u64;
+        let mut k = 0;
+        while k < 8 && off + k < w.len() {
+            v |= (w[off + k] as u64) << (8 * k);
+            k += 1;
+        }
+        h = (h ^ (v | 0x2020_2020_2020_2020)).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+        off += 8;
+    }
+    h
+}
 
 /// Tag mixed into a name feature so that `Ostrel` (name) and `ostre` (stem)
 /// never collide.
 const NAME_TAG: u64 = 0x6e61_6d65_7461_6721;
 
+/// Calls `f(start, end, ascii)` for each word run of `text`: a maximal run
+/// of ASCII letters and digits and of bytes >= 0x80 (which may be part of a
+/// non-ASCII letter), `ascii` when it holds no such byte. No allocation:
+/// this runs over every byte scored.
+///
+/// The text is classified 64 bytes at a time into a bit mask of word bytes
+/// ([`block_bits`]), and words are read off the mask with bit operations:
+/// a word starts where a word bit follows a separator bit and ends where a
+/// separator bit follows a word bit. A byte-at-a-time walk with a branch at
+/// each word edge ran at some 600 MB/s; this does the same words without
+/// a branch per byte or edge.
+#[inline(always)]
+fn for_each_word(text: &str, mut f: impl FnMut(usize, usize, bool)) {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut base = 0;
+    // Whether the byte before the block is a word byte; if so, where that
+    // word started and whether it has a byte >= 0x80 so far.
+    let (mut prev, mut open, mut open_high) = (0u64, 0usize, false);
+    let mut pad = [0u8; 64];
+    while base < n {
+        let (words, high) = match bytes.get(base..base + 64) {
+            Some(block) => block_bits(block),
+            None => {
+                // The last few bytes, padded with separators.
+                pad[..n - base].copy_from_slice(&bytes[base..]);
+                pad[n - base..].fill(0);
+                block_bits(&pad)
+            }
+        };
+        let shifted = (words << 1) | prev;
+        let mut starts = words & !shifted;
+        let mut ends = !words & shifted;
+        if prev == 1 {
+            if ends == 0 {
+                // The word goes on through the whole block.
+                open_high |= high != 0;
+                base += 64;
+                continue;
+            }
+            let e = ends.trailing_zeros();
+            ends &= ends - 1;
+            open_high |= high & ((1u64 << e) - 1) != 0;
+            f(open, base + e as usize, !open_high);
+        }
+        // Starts and ends alternate: each start's end is the next end bit,
+        // unless the word runs past the block.
+        while starts != 0 {
+            let s = starts.trailing_zeros();
+            starts &= starts - 1;
+            if ends == 0 {
+                open = base + s as usize;
+                open_high = high >> s != 0;
+                break;
+            }
+            let e = ends.trailing_zeros();
+            ends &= ends - 1;
+            let span = ((1u64 << e) - 1) & !((1u64 << s) - 1);
+            f(base + s as usize, base + e as usize, high & span == 0);
+        }
+        prev = words >> 63;
+        base += 64;
+    }
+    if prev == 1 {
+        f(open, n, !open_high);
+    }
+}
+
+/// For 64 bytes: a bit per byte that is a word byte (an ASCII letter or
+/// digit, or any byte >= 0x80; see [`word_mask`]), and a bit per byte
+/// >= 0x80. Eight bytes at a time, their high bits gathered into a byte.
+#[inline(always)]
+fn block_bits(block: &[u8]) -> (u64, u64) {
+    // Moves the high bit of each byte of `m` (nothing else set) to bit k of
+    // the result for byte k: the products land on distinct bits, so no
+    // carry disturbs the top byte.
+    let gather = |m: u64| ((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+    let (mut words, mut high) = (0u64, 0u64);
+    for k in 0..8 {
+        let w = load8(block, 8 * k);
+        words |= gather(word_mask(w)) << (8 * k);
+        high |= gather(w & HIGH) << (8 * k);
+    }
+    (words, high)
+}
+
 /// Calls `f(hash)` for each feature word of `text`: capitalised words and
 /// numbers (whole, lower-cased, tagged as names) when `names` is set, and the
 /// first five letters of every word longer than three letters that is not a
-/// stop word (a capitalised word gives both). No allocation, and ASCII words
-/// are hashed whole: this runs over every byte scored.
+/// stop word (a capitalised word gives both). ASCII words are hashed whole.
+/// [`signature`] computes the same features without these branches.
 fn for_each_feature(text: &str, names: bool, mut f: impl FnMut(u64)) {
     let bytes = text.as_bytes();
-    let n = bytes.len();
-    let mut i = 0;
-    while i < n {
-        // Separators are passed eight at a time, then a run of ASCII letters
-        // and digits, or of any bytes that may be part of a non-ASCII letter,
-        // is measured eight bytes at a time ([`word_mask`]); the last few
-        // bytes of the text go byte by byte.
-        if i + 8 <= n {
-            let m = word_mask(load8(bytes, i));
-            if m & 0x80 == 0 {
-                i += if m == 0 { 8 } else { m.trailing_zeros() as usize / 8 };
-                continue;
-            }
-        } else if CLASS[bytes[i] as usize] == 0 {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut high = 0u64;
-        let mut class = 0u8;
-        loop {
-            if i + 8 <= n {
-                let w = load8(bytes, i);
-                let len = (!word_mask(w) & HIGH).trailing_zeros() as usize / 8;
-                let keep = if len == 8 { u64::MAX } else { (1u64 << (8 * len)) - 1 };
-                high |= w & HIGH & keep;
-                i += len;
-                if len < 8 {
-                    break;
-                }
-            } else {
-                while i < n && CLASS[bytes[i] as usize] != 0 {
-                    class |= CLASS[bytes[i] as usize];
-                    i += 1;
-                }
-                break;
-            }
-        }
-        let ascii = high == 0 && class & 2 == 0;
-        let run = &bytes[start..i];
+    for_each_word(text, |start, end, ascii| {
+        let run = &bytes[start..end];
         if ascii {
             let capital = run[0].is_ascii_uppercase() || run[0].is_ascii_digit();
             let full = ascii_hash_in(bytes, start, run.len());
@@ -283,21 +379,17 @@ fn for_each_feature(text: &str, names: bool, mut f: impl FnMut(u64)) {
                 f(if run.len() <= 5 { full } else { ascii_hash_in(bytes, start, 5) });
             }
         } else {
-            // `start` and `i` are char boundaries: ASCII bytes never sit
+            // `start` and `end` are char boundaries: ASCII bytes never sit
             // inside a multi-byte char.
-            slow_words(&text[start..i], names, &mut f);
+            slow_words(&text[start..end], names, &mut f);
         }
-    }
+    });
 }
 
 /// The words of a run holding non-ASCII chars (which may be letters, like
 /// `é`, or punctuation, like `“`), hashed char by char.
 fn slow_words(run: &str, names: bool, f: &mut impl FnMut(u64)) {
-    let (mut chars, mut capital) = (0usize, false);
-    let mut emit = |full: u64, stem: u64, chars: usize, capital: bool| {
-        if chars == 0 {
-            return;
-        }
+    slow_words_all(run, &mut |full, stem, chars, capital| {
         if names && capital {
             f(mix(full ^ NAME_TAG));
         }
@@ -306,7 +398,15 @@ fn slow_words(run: &str, names: bool, f: &mut impl FnMut(u64)) {
         if chars > 3 && !is_stop(chars, full) {
             f(stem);
         }
-    };
+    });
+}
+
+/// Calls `emit(full, stem, chars, capital)` for every word of a run holding
+/// non-ASCII chars: the hashes of the word and of its first five letters,
+/// lowercased, its length in chars and whether it opens with a capital or
+/// a digit.
+fn slow_words_all(run: &str, emit: &mut impl FnMut(u64, u64, usize, bool)) {
+    let (mut chars, mut capital) = (0usize, false);
     // A word of ASCII letters and digits (most words here: a plain word
     // glued to a curly mark) is hashed from the text, as the fast path of
     // `for_each_feature` does (`ascii_hash` ignores case); only a word with
@@ -344,19 +444,51 @@ fn slow_words(run: &str, names: bool, f: &mut impl FnMut(u64)) {
 
 /// Stem hashes of one quote's parts (case does not matter, so a quote
 /// opening a sentence matches the same words mid-sentence).
+#[cfg(test)]
 fn quote_stems<'a>(parts: impl Iterator<Item = &'a str>) -> Vec<u16> {
+    quote_features(parts).0
+}
+
+/// One pass over a quote's parts for both what the index keeps of it: its
+/// stem hashes ([`for_each_feature`]'s stems, sorted, distinct, the
+/// smallest [`QUOTE_STEMS`]) and a hash of its words, lowercased, in order
+/// (equal for the same quote printed twice in one article, whatever its
+/// punctuation, spacing and case). The word hash chains the hashes the
+/// stem scan computes anyway: a second walk over every quote, a byte at a
+/// time through a multiplication chain, was a tenth of the sketch. It is
+/// compared only within one article, so its values are free to change.
+fn quote_features<'a>(parts: impl Iterator<Item = &'a str>) -> (Vec<u16>, u64) {
     let mut v = Vec::new();
+    let mut exact = FNV0;
     for p in parts {
-        for_each_feature(p, false, |h| v.push((mix(h) >> 48) as u16));
+        let bytes = p.as_bytes();
+        for_each_word(p, |start, end, ascii| {
+            let mut word = |full: u64, stem: u64, len: usize| {
+                exact = mix(exact ^ full);
+                if len > 3 && !is_stop(len, full) {
+                    v.push((mix(stem) >> 48) as u16);
+                }
+            };
+            if ascii {
+                let len = end - start;
+                let full = ascii_hash_in(bytes, start, len);
+                // A word of five letters or fewer is its own stem.
+                word(full, if len <= 5 { full } else { ascii_hash_in(bytes, start, 5) }, len);
+            } else {
+                slow_words_all(&p[start..end], &mut |full, stem, chars, _| word(full, stem, chars));
+            }
+        });
     }
     v.sort_unstable();
     v.dedup();
     v.truncate(QUOTE_STEMS);
-    v
+    (v, exact)
 }
 
 /// Hash of the words of a quote's parts, lower-cased, ignoring punctuation
-/// and spacing, so `from bad to worse` and `From bad to worse.` agree.
+/// and spacing, so `from bad to worse` and `From bad to worse.` agree (the
+/// definition [`quote_features`]'s word hash is tested against).
+#[cfg(test)]
 fn exact_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
     let mut h = FNV0;
     let mut gap = false;
@@ -448,11 +580,12 @@ pub fn sketch(text: &str, quotes: &[Quote]) -> Sketch {
     let mut i = 0;
     while i < quotes.len() {
         let j = quotes[i..].iter().position(|q| q.quote != quotes[i].quote).map_or(quotes.len(), |n| i + n);
+        let (stems, exact) = quote_features(quotes[i..j].iter().map(|q| q.text.as_str()));
         qs.push(QuoteSketch {
             quote: quotes[i].quote,
             speaker: speaker_hash(quotes[i].speaker.as_deref()),
-            stems: quote_stems(quotes[i..j].iter().map(|q| q.text.as_str())),
-            exact: exact_hash(quotes[i..j].iter().map(|q| q.text.as_str())),
+            stems,
+            exact,
         });
         i = j;
     }
@@ -554,29 +687,51 @@ const RECENT_BANDS: usize = 1 << 16;
 ///
 /// A binary search of the whole table cost some twenty dependent cache
 /// misses per lookup once it outgrew the caches (48 lookups per article),
-/// so `dir` indexes it by the keys' top [`DIR_BITS`] bits: `dir[p]` is where
-/// the keys with prefix `p` start, and a lookup searches only those (a few
-/// dozen entries at a million articles). 256 KB, rebuilt at each merge.
+/// so `dir` indexes it by the keys' top `dir_bits` bits: `dir[p]` is where
+/// the keys with prefix `p` start, and a lookup searches only those. The
+/// bits grow with the table ([`dir_bits_for`]) so that a prefix holds two
+/// to four entries, one cache line: with a fixed 16 bits a prefix held a
+/// few dozen at a million articles, and the search through them (24
+/// look-ups per article, nearly all of them hits) was the largest part of
+/// the in-order stage, the serial part of `score`. At most 16 MB (at
+/// 2^23 entries and beyond), rebuilt at each merge.
 #[derive(Default)]
 struct Bands {
     sorted: Vec<u64>,
     dir: Vec<u32>,
+    dir_bits: u32,
     recent: HashMap<u32, u32, BuildHasherDefault<IdHasher>>,
 }
 
-/// Key bits that index [`Bands::dir`].
-const DIR_BITS: u32 = 16;
+/// Key bits that index [`Bands::dir`] for a table of `len` entries: about
+/// half its size in slots, between 2^8 and 2^22.
+fn dir_bits_for(len: usize) -> u32 {
+    (len.max(1).ilog2()).clamp(9, 23) - 1
+}
 
 impl Bands {
+    /// The earliest article with `key`, if any ([`Index::add`] does the
+    /// same in two steps, [`Bands::span`] and [`Bands::get_in`]).
+    #[cfg(test)]
     fn get(&self, key: u32) -> Option<u32> {
-        let lo = (key as u64) << 32;
-        // The slice of `sorted` whose keys share `key`'s prefix (all of it
-        // before the first merge builds `dir`).
-        let p = (key >> (32 - DIR_BITS)) as usize;
-        let (from, to) = match (self.dir.get(p), self.dir.get(p + 1)) {
+        self.get_in(key, self.span(key))
+    }
+
+    /// The slice of `sorted` whose keys share `key`'s prefix (all of it
+    /// before the first merge builds `dir`).
+    #[inline]
+    fn span(&self, key: u32) -> (usize, usize) {
+        let p = (key as u64 >> (32 - self.dir_bits)) as usize;
+        match (self.dir.get(p), self.dir.get(p + 1)) {
             (Some(&a), Some(&b)) => (a as usize, b as usize),
             _ => (0, self.sorted.len()),
-        };
+        }
+    }
+
+    /// [`Bands::get`] with the span already found.
+    #[inline]
+    fn get_in(&self, key: u32, (from, to): (usize, usize)) -> Option<u32> {
+        let lo = (key as u64) << 32;
         let i = from + self.sorted[from..to].partition_point(|&e| e < lo);
         match self.sorted[..to].get(i) {
             Some(&e) if e >> 32 == key as u64 => Some(e as u32),
@@ -620,11 +775,13 @@ impl Bands {
         }
         // dir[p] = the first entry whose key prefix is p or more; one past
         // the last prefix, the end.
+        let bits = dir_bits_for(self.sorted.len());
+        self.dir_bits = bits;
         self.dir.clear();
-        self.dir.reserve(1 << DIR_BITS | 1);
+        self.dir.reserve(1 << bits | 1);
         let mut at = 0usize;
-        for p in 0..=(1u64 << DIR_BITS) {
-            while at < self.sorted.len() && self.sorted[at] >> (64 - DIR_BITS) < p {
+        for p in 0..=(1u64 << bits) {
+            while at < self.sorted.len() && self.sorted[at] >> (64 - bits) < p {
                 at += 1;
             }
             self.dir.push(at as u32);
@@ -693,12 +850,21 @@ impl Index {
         // whole signature; earliest first.
         let mut cands: Vec<u32> = Vec::new();
         let keys: [u32; BANDS] = std::array::from_fn(|b| band_key(b, &sk.sig));
-        let found: [Option<u32>; BANDS] = std::array::from_fn(|b| self.bands.get(keys[b]));
+        // The look-ups miss the caches once the index is large (the table
+        // is megabytes): all directory entries are read first, then all
+        // table slices, so that the misses of the 24 bands overlap rather
+        // than follow one another.
+        let spans: [(usize, usize); BANDS] = std::array::from_fn(|b| self.bands.span(keys[b]));
+        let found: [Option<u32>; BANDS] = std::array::from_fn(|b| self.bands.get_in(keys[b], spans[b]));
         for d in found.iter().flatten() {
             if !cands.contains(d) {
                 cands.push(*d);
             }
         }
+        // The same for the candidates' signatures (128 bytes each, spread over
+        // the whole index): one read of each first, in a tight loop.
+        let touched = cands.iter().fold(0u16, |a, &d| a ^ self.sigs[d as usize][0] ^ self.sigs[d as usize][K - 1]);
+        std::hint::black_box(touched);
         cands.retain(|&d| same_values(&self.sigs[d as usize], &sk.sig) as f64 / K as f64 >= DOC_THRESHOLD);
         cands.sort_unstable();
 
@@ -879,7 +1045,8 @@ mod tests {
             bands.insert_first(key, doc);
             want.entry(key).or_insert(doc);
         }
-        assert_eq!(bands.dir.len(), (1 << DIR_BITS) + 1);
+        assert_eq!(bands.dir.len(), (1 << bands.dir_bits) + 1);
+        assert_eq!(bands.dir_bits, dir_bits_for(bands.sorted.len()));
         for (&k, &d) in &want {
             assert_eq!(bands.get(k), Some(d), "key {k}");
         }
@@ -958,6 +1125,126 @@ mod tests {
             for (k, &x) in w.to_le_bytes().iter().enumerate() {
                 assert_eq!(m >> (8 * k + 7) & 1 == 1, CLASS[x as usize] != 0, "byte {x:#x}");
             }
+        }
+    }
+
+    #[test]
+    fn word_scan_finds_the_runs_of_a_byte_scan_on_random_text() {
+        let mut texts: Vec<String> = [
+            "",
+            "a",
+            "Said that",
+            "That said, they told them: Their other statements were very much about this.",
+            "Ostrel, 2024 -- \"the ministry's\" statements were international; Zürich’s café (naïve) “quoted” words…",
+            "ééééééééé ααααααααα Straße Ärger 東京都 mixed-ASCIIandéaccents end",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Words ending at, crossing and filling whole 64-byte blocks, and
+        // every length of a mixed text around the block size.
+        for n in [63, 64, 65, 127, 128, 129, 200] {
+            texts.push("x".repeat(n));
+            texts.push(format!(" {}", "é".repeat(n / 2)));
+            texts.push(format!("{} y", "z".repeat(n)));
+        }
+        let mixed = "Ab, cdé fgh—ijklmnop  qr’s tuvwx “yz” 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz. Ünïcödé wörds…";
+        for (k, _) in mixed.char_indices() {
+            texts.push(mixed[..k].to_string());
+            texts.push(mixed[k..].to_string());
+        }
+        // Every stop word, capitalised or not, at every length around them.
+        texts.push(STOP.join(" "));
+        texts.push(STOP.iter().map(|w| w.to_uppercase()).collect::<Vec<_>>().join(", "));
+        // Pseudo-random words of 1 to 14 letters, mixed case and digits.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..50 {
+            let mut t = String::new();
+            for _ in 0..200 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let len = 1 + (x % 14) as usize;
+                for k in 0..len {
+                    let c = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[((x >> (4 * k % 56)) % 62) as usize];
+                    t.push(c as char);
+                }
+                t.push_str(if x.is_multiple_of(7) { ", " } else { " " });
+            }
+            texts.push(t);
+        }
+        for t in &texts {
+            let mut got = Vec::new();
+            for_each_word(t, |s, e, ascii| got.push((s, e, ascii)));
+            assert_eq!(got, runs_bytewise(t), "{t:?}");
+            let mut plain = Vec::new();
+            for_each_word(t, |s, e, _| plain.push(ascii_hash(&t.as_bytes()[s..e])));
+            let mut fast = Vec::new();
+            for_each_word(t, |s, e, _| fast.push(ascii_hash_in(t.as_bytes(), s, e - s)));
+            assert_eq!(fast, plain, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn the_const_hash_is_the_hash() {
+        for w in ["", "a", "said", "Ostrel", "abcdefgh", "abcdefghi", "international-relations"] {
+            assert_eq!(ascii_hash_const(w.as_bytes()), ascii_hash(w.as_bytes()), "{w}");
+        }
+    }
+
+    #[test]
+    fn the_quote_word_hash_groups_quotes_as_the_text_hash_does() {
+        let quotes: &[&[&str]] = &[
+            &["from bad to worse"],
+            &["From bad to worse."],
+            &["from  bad", "to worse"],
+            &["“From bad to worse”"],
+            &["from bad to worse again"],
+            &["frombad to worse"],
+            &["from bad to-worse"],
+            &["Überraschung im Ölhafen"],
+            &["überraschung im ölhafen!"],
+            &["uberraschung im olhafen"],
+            &["\u{212a}elvin’s law"],
+            &["kelvin's law"],
+            &["kelvin s law"],
+            &["kelvins law"],
+            &["", "  "],
+            &["..."],
+            &["Ab", "cd"],
+            &["abcd"],
+            &["a long quote that runs past eight bytes a word: internationalisation"],
+            &["A LONG QUOTE THAT RUNS PAST EIGHT BYTES A WORD — INTERNATIONALISATION"],
+        ];
+        for a in quotes {
+            for b in quotes {
+                let by_text = exact_hash(a.iter().copied()) == exact_hash(b.iter().copied());
+                let by_words = quote_features(a.iter().copied()).1 == quote_features(b.iter().copied()).1;
+                assert_eq!(by_words, by_text, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn quote_stems_are_the_feature_stream_stems() {
+        for t in ["Ostrel, 2024 -- \"the ministry's\" statements were international; Zürich’s café (naïve) “quoted” words…", "they were with the one", "ÉMILE sagte Überraschung"] {
+            let mut want = Vec::new();
+            for_each_feature(t, false, |h| want.push((mix(h) >> 48) as u16));
+            want.sort_unstable();
+            want.dedup();
+            want.truncate(QUOTE_STEMS);
+            assert_eq!(quote_stems([t].into_iter()), want, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn stop_words_are_found_and_others_not() {
+        for w in STOP {
+            assert!(is_stop(w.len(), ascii_hash(w.as_bytes())), "{w}");
+            assert!(is_stop(w.len(), ascii_hash(w.to_uppercase().as_bytes())), "{w}");
+        }
+        for w in ["saids", "sai", "than1", "Ostrel", "whichever", "tha"] {
+            assert!(!is_stop(w.len(), ascii_hash(w.as_bytes())), "{w}");
         }
     }
 
@@ -1218,3 +1505,4 @@ mod tests {
         assert!(ix.len() <= 4 && ix.forgotten.len() <= 1);
     }
 }
+

@@ -347,12 +347,14 @@ fn needs_quoting(b: &[u8]) -> bool {
 fn csv_cell(out: &mut Vec<u8>, cell: &str) {
     let cell = crate::output::neutralise(cell);
     if needs_quoting(cell.as_bytes()) {
+        // Copied a stretch between quote marks at a time (a text cell with
+        // a comma, most quotes, was pushed a byte at a time).
         out.push(b'"');
-        for b in cell.bytes() {
-            if b == b'"' {
-                out.push(b'"');
+        for (k, piece) in cell.split('"').enumerate() {
+            if k > 0 {
+                out.extend_from_slice(b"\"\"");
             }
-            out.push(b);
+            out.extend_from_slice(piece.as_bytes());
         }
         out.push(b'"');
     } else {

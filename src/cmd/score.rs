@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use stance::dedup::{self, Index};
-use stance::input::{articles, InputArgs, Item};
+use stance::input::{articles, InputArgs, Item, Raw, UniqueIds};
 use stance::model::Model;
 use stance::score::{score_article, Classifier, Format, Formatted, RowWriter};
 use std::fs::{File, OpenOptions};
@@ -349,6 +349,23 @@ impl Done {
 /// A scored chunk, in input order.
 type Ready = Vec<Done>;
 
+/// The next `n` items, unparsed: for JSONL only cutting the input into
+/// lines, a task run beside the scoring of the chunk before.
+fn read_chunk(items: &mut stance::input::Articles, n: usize) -> Vec<Raw> {
+    std::iter::from_fn(|| items.next_unparsed()).take(n).collect()
+}
+
+/// Parses a chunk on the workers, then gives repeated ids their suffixes
+/// in input order (a hash-set lookup per article, on the calling thread,
+/// itself a worker when the loop runs in the pool).
+fn parse_chunk(pool: &rayon::ThreadPool, raw: Vec<Raw>, ids: &mut UniqueIds) -> Vec<Item> {
+    let mut items: Vec<Item> = pool.install(|| raw.into_par_iter().map(Raw::parse).collect());
+    for it in &mut items {
+        ids.assign(it);
+    }
+    items
+}
+
 /// The in-order stage: duplicate marks, counts, messages, commit.
 struct Ordered<'a> {
     index: &'a mut Index,
@@ -441,6 +458,7 @@ pub fn run(args: Args) -> Result<u8> {
     let fp = fingerprint(&args, clf.labels());
 
     let mut items = articles(&args.input)?;
+    let mut ids = UniqueIds::new();
     let (mut sink, resumed) = open_sink(&args, &fp, &writer)?;
     let mut index = Index::with_window(args.dedup_window);
     let mut counts = Counts::default();
@@ -452,7 +470,7 @@ pub fn run(args: Args) -> Result<u8> {
         // extraction only: none of them is scored again.
         let mut left = p.items;
         while left > 0 {
-            let batch: Vec<Item> = items.by_ref().take(chunk.min(left as usize)).collect();
+            let batch = parse_chunk(&pool, read_chunk(&mut items, chunk.min(left as usize)), &mut ids);
             if batch.is_empty() {
                 bail!("the input now has fewer articles ({consumed}) than the interrupted run had done ({}); it has changed", p.items);
             }
@@ -491,17 +509,14 @@ pub fn run(args: Args) -> Result<u8> {
     let pb = progress_bar(&args.input);
     pb.inc(counts.text_bytes);
 
-    // A pipeline of three stages: a reader thread parses the input into
-    // chunks; the workers score chunk N+1 while chunk N gets its duplicate
-    // marks (in input order) and is committed on another thread, so the
-    // ordered part overlaps the parallel one instead of idling the cores.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Item>>(2);
-    let reader = std::thread::spawn(move || loop {
-        let batch: Vec<Item> = items.by_ref().take(chunk).collect();
-        if batch.is_empty() || tx.send(batch).is_err() {
-            break;
-        }
-    });
+    // A pipeline: the workers parse and score chunk N+1 (and, as one more
+    // task beside the scoring, cut chunk N+2 from the input) while chunk N
+    // gets its duplicate marks (in input order) and is committed on a
+    // thread of its own, so the ordered part overlaps the parallel one
+    // instead of idling the cores. Work outside the pool is serial, and on
+    // two cores it competes with the workers, capping the speed-up: the
+    // JSON parsing was on a reader thread of its own, and so was the
+    // reading until it became a task beside the scoring.
     let mut state = Ordered {
         index: &mut index,
         sink: &mut sink,
@@ -513,35 +528,38 @@ pub fn run(args: Args) -> Result<u8> {
         writer: &writer,
         fp: &fp,
     };
-    let mut pending: Option<Ready> = None;
-    let mut stopped = false;
-    loop {
-        let next = rx.recv().ok();
-        if next.is_none() && pending.is_none() {
-            break;
+    // The whole loop runs on a worker of the pool, and the in-order stage
+    // of chunk N is one more task beside the scoring of chunk N+1 (after
+    // cutting chunk N+2 from the input): with threads of their own, the
+    // reading and the in-order stage competed with the workers for the
+    // cores, and every hand-over between threads waited for a time slice
+    // while the workers idled. The output sync that the in-order stage
+    // makes every 16 chunks or 8 MB ([`CHECKPOINT_CHUNKS`]) holds one
+    // worker for its duration while the others score. It stops at the
+    // first error, or when the reader of standard output has gone.
+    let (ids, actors, writer, pool_ref, items, state) = (&mut ids, &actors, &writer, &pool, &mut items, &mut state);
+    let committed: Result<bool> = pool.install(move || {
+        let mut raw = read_chunk(items, chunk);
+        let mut pending: Option<Ready> = None;
+        while !raw.is_empty() || pending.is_some() {
+            let batch = if raw.is_empty() { None } else { Some(parse_chunk(pool_ref, raw, ids)) };
+            let prev = pending.take();
+            let (scored, (next, done)) = rayon::join(
+                || batch.map(|b| b.into_par_iter().map(|it| Done::of(it, actors, clf, writer)).collect::<Ready>()),
+                || {
+                    let next = read_chunk(items, chunk);
+                    (next, prev.map_or(Ok(true), |p| state.commit_chunk(p)))
+                },
+            );
+            if !done? {
+                return Ok(false);
+            }
+            pending = scored;
+            raw = next;
         }
-        let prev = pending.take();
-        // The in-order stage runs on a thread of its own, beside the pool
-        // rather than on one of its workers: its sync of the output file
-        // waits on the disk, and a worker waiting there would leave a core
-        // idle while the chunk is scored.
-        let state = &mut state;
-        let (scored, done) = std::thread::scope(|scope| {
-            let commit = scope.spawn(move || prev.map_or(Ok(true), |p| state.commit_chunk(p)));
-            let scored = pool.install(|| {
-                next.map(|batch| batch.into_par_iter().map(|it| Done::of(it, &actors, clf, &writer)).collect::<Ready>())
-            });
-            let done = commit.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the output stage failed")));
-            (scored, done)
-        });
-        if !done? {
-            stopped = true;
-            break;
-        }
-        pending = scored;
-    }
-    drop(rx);
-    let _ = reader.join();
+        Ok(true)
+    });
+    let stopped = !committed?;
     pb.finish_and_clear();
     if stopped {
         // The reader (`stance score … | head`) has had enough.
