@@ -995,7 +995,7 @@ impl Index {
         for (d, sig) in self.sigs.iter().enumerate() {
             for b in 0..BANDS {
                 let key = band_key(b, sig);
-                if self.bands.get(key).is_none() {
+                if self.bands.get_in(key, self.bands.span(key)).is_none() {
                     self.bands.insert_new(key, d as u32);
                 }
             }

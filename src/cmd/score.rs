@@ -2,8 +2,8 @@
 //!
 //! Streaming: articles are read in chunks, each chunk is scored in parallel
 //! (rayon, order kept), then near-duplicates are marked and the rows written
-//! in input order. Memory holds one chunk; the output is byte-identical for
-//! any `--threads`.
+//! in input order. Memory holds a few chunks and the duplicate index, which
+//! `--dedup-window` bounds; the output is byte-identical for any `--threads`.
 //!
 //! With `-o FILE` the rows go to `FILE.partial`, appended one chunk at a
 //! time with a single write; every few chunks ([`CHECKPOINT_CHUNKS`]) the
