@@ -225,7 +225,10 @@ fn a_killed_training_run_leaves_the_old_model_intact() {
     let d = tempfile::tempdir().unwrap();
     let model = train(d.path());
     let old = std::fs::read(&model).unwrap();
-    // Enough generated rows that training takes a while.
+    // Enough generated rows that training takes a while: random words, and
+    // cue words that tell the labels apart (with no signal at all the
+    // gradient at zero is already below the tolerance and training stops
+    // at once).
     let big = d.path().join("big.csv");
     let mut s = String::from("text,label\n");
     let labels = ["accusatory", "conciliatory", "neutral", "pessimistic"];
@@ -238,6 +241,7 @@ fn a_killed_training_run_leaves_the_old_model_intact() {
             x ^= x << 17;
             words.push(format!("w{}", x % 20_000));
         }
+        words.push(format!("cue{}x{}", i % 4, x % 50));
         s.push_str(&format!("{},{}\n", words.join(" "), labels[i % 4]));
     }
     std::fs::write(&big, s).unwrap();
@@ -251,10 +255,11 @@ fn a_killed_training_run_leaves_the_old_model_intact() {
         let _ = child.kill();
         let status = child.wait().unwrap();
         let now = std::fs::read(&model).unwrap();
-        if status.success() {
-            // It finished before the kill: the new model must be whole.
+        if status.success() || now != old {
+            // It finished before the kill (or was killed while exiting, after
+            // the rename): the new model must be whole.
             let o = stance(&["explain", "--model", model.to_str().unwrap(), "--top", "1"]);
-            assert!(o.status.success(), "{}", text(&o).1);
+            assert!(o.status.success(), "killed after {delay_ms} ms: {}", text(&o).1);
             return;
         }
         assert_eq!(now, old, "killed after {delay_ms} ms: the old model must be untouched");

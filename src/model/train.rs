@@ -430,6 +430,37 @@ mod tests {
         assert_eq!(u32::from_le_bytes(w[8..12].try_into().unwrap()), 1, "readable by builds before version 2");
     }
 
+    /// Random words (so that every word pair is an n-gram of its own) and a
+    /// cue word per label, weakly regularised: along each rare n-gram the
+    /// objective is so flat that a test on the weights' gradient alone
+    /// stopped after one iteration at nine times the optimal objective. The
+    /// default tolerance must get within a hair of a run to 1e-9.
+    #[test]
+    fn the_default_tolerance_does_not_stop_on_a_flat_tail_of_rare_ngrams() {
+        let labels = ["accusatory", "conciliatory", "neutral", "pessimistic"];
+        let mut x: u64 = 7;
+        let mut texts = Vec::new();
+        let mut labs = Vec::new();
+        for i in 0..3000 {
+            let mut words = Vec::new();
+            for _ in 0..12 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                words.push(format!("w{}", x % 20_000));
+            }
+            words.push(format!("cue{}x{}", i % 4, x % 50));
+            texts.push(words.join(" "));
+            labs.push(labels[i % 4].to_string());
+        }
+        let d = TrainData { texts, labels: labs, ..Default::default() };
+        let opts = TrainOptions { folds: 0, c_grid: vec![100.0], ..Default::default() };
+        let fit = |tol: f64| train(&d, &TrainOptions { tol, ..opts.clone() }, |_| {}).unwrap().model.info().training.clone();
+        let (default, tight) = (fit(1e-4), fit(1e-9));
+        assert!(default.converged && default.iterations > 1, "{} iterations", default.iterations);
+        assert!(default.objective - tight.objective < 1e-4, "{} vs {} at the optimum", default.objective, tight.objective);
+    }
+
     #[test]
     fn prior_shifts_intercepts_toward_the_expected_mix() {
         let d = data();
