@@ -12,9 +12,8 @@
 #   balanced weights and none tie in this CV (macro-F1 0.8621 vs 0.8617), so
 #   the rows count once each and the model keeps the training mix as its prior
 #   (with 5,100 evenly mixed rows balanced had been ahead). With 16,995 rows
-#   (2,500 more on the remaining confusions) and the trainer's stricter
-#   stopping rule this CV picks C = 300 (macro-F1 0.8651; C = 100: 0.8637,
-#   C = 1000: 0.8617).
+#   (2,500 more on the remaining confusions) this CV picks C = 100 again
+#   (macro-F1 0.8635; C = 300: 0.8630, C = 1000: 0.8615).
 # Run from anywhere, then rebuild so the binary embeds the new model:
 #   models/train-default.sh && cargo build --release
 set -eu

@@ -434,7 +434,7 @@ mod tests {
     /// cue word per label, weakly regularised: along each rare n-gram the
     /// objective is so flat that a test on the weights' gradient alone
     /// stopped after one iteration at nine times the optimal objective. The
-    /// default tolerance must get within a hair of a run to 1e-9.
+    /// default tolerance must get within 1e-4 of a run to 1e-9.
     #[test]
     fn the_default_tolerance_does_not_stop_on_a_flat_tail_of_rare_ngrams() {
         let labels = ["accusatory", "conciliatory", "neutral", "pessimistic"];
