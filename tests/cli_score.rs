@@ -179,16 +179,19 @@ fn a_device_output_is_written_in_place() {
     assert!(text(&resume.stderr).contains("not a regular file"), "{}", text(&resume.stderr));
 }
 
+/// A made-up wire story that the dedup tests reprint.
+const FERRY_STORY: &str = "Harbour officials in Valmora said on Tuesday that the northern ferry line to Ostrel \
+    would close for repairs until March 2031, stranding hundreds of commuters.\n\n\
+    \u{201c}This decision is a betrayal of the islanders and their children,\u{201d} Joe Biden said.\n\n\
+    The ministry answered that the vessels were forty years old and unsafe for winter crossings.";
+
 /// `--dedup-window N`: a reprint N or more articles after its story is no
 /// longer matched (memory stays bounded); nearer ones still are, and the
 /// window is part of what `--resume` checks.
 #[test]
 fn the_dedup_window_bounds_how_far_back_reprints_are_found() {
     let dir = tempfile::tempdir().unwrap();
-    let story = "Harbour officials in Valmora said on Tuesday that the northern ferry line to Ostrel \
-        would close for repairs until March 2031, stranding hundreds of commuters.\n\n\
-        \u{201c}This decision is a betrayal of the islanders and their children,\u{201d} Joe Biden said.\n\n\
-        The ministry answered that the vessels were forty years old and unsafe for winter crossings.";
+    let story = FERRY_STORY;
     std::fs::write(dir.path().join("a0.txt"), story).unwrap();
     let others = [
         "Farmers in the lowlands warned that the late frost had ruined most of the apricot harvest this spring.",
@@ -217,10 +220,7 @@ fn the_dedup_window_bounds_how_far_back_reprints_are_found() {
 #[test]
 fn a_reprinted_article_has_its_quotes_marked() {
     let dir = tempfile::tempdir().unwrap();
-    let story = "Harbour officials in Valmora said on Tuesday that the northern ferry line to Ostrel \
-        would close for repairs until March 2031, stranding hundreds of commuters.\n\n\
-        \u{201c}This decision is a betrayal of the islanders and their children,\u{201d} Joe Biden said.\n\n\
-        The ministry answered that the vessels were forty years old and unsafe for winter crossings.";
+    let story = FERRY_STORY;
     std::fs::write(dir.path().join("a.txt"), story).unwrap();
     std::fs::write(dir.path().join("b.txt"), format!("Reprinted from the Valmora Courier.\n\n{story}")).unwrap();
     let out = stance(&["score", dir.path().to_str().unwrap(), "--format", "jsonl"]);
