@@ -747,7 +747,7 @@ fn np_run_backward(doc: &Doc, lo: usize, end: usize) -> Option<Range<usize>> {
         // The head noun right before the verb may be any noun (`the New York
         // businessman said`, `the ad's narrator says`), and so may a noun
         // before a name (`Trump lawyer Marc Kasowitz`).
-        if (k + 1 == end || (k + 1 < end && (doc.is_cap(k + 1) || ROLES.contains(&doc.lower(k + 1))))) && is_plain_noun(&w) {
+        if (k + 1 == end || (k + 1 < end && (doc.is_cap(k + 1) || ROLES.contains(&doc.lower(k + 1))))) && is_plain_noun(w) {
             i = k;
             continue;
         }
@@ -1123,7 +1123,7 @@ impl<'a> Doc<'a> {
     /// A phrase can name a speaker: it has a capitalised word (not at the
     /// start only because of a determiner) or a role noun, or is a pronoun.
     fn has_head(&self, r: Range<usize>) -> bool {
-        if r.len() >= 2 && DETERMINERS.contains(self.lower(r.start)) && is_plain_noun(&self.lower(r.end - 1)) {
+        if r.len() >= 2 && DETERMINERS.contains(self.lower(r.start)) && is_plain_noun(self.lower(r.end - 1)) {
             return true;
         }
         r.clone().any(|k| {
@@ -2525,6 +2525,8 @@ static MALE_NAMES: WordSet = WordSet::new(&[
 ]);
 
 #[cfg(test)]
+// A quote of one part is a `Vec` holding one range (see quotes.rs tests).
+#[allow(clippy::single_range_in_vec_init)]
 mod tests {
     use super::*;
 
