@@ -712,7 +712,6 @@ fn dir_bits_for(len: usize) -> u32 {
 impl Bands {
     /// The earliest article with `key`, if any ([`Index::add`] does the
     /// same in two steps, [`Bands::span`] and [`Bands::get_in`]).
-    #[cfg(test)]
     fn get(&self, key: u32) -> Option<u32> {
         self.get_in(key, self.span(key))
     }
@@ -740,7 +739,6 @@ impl Bands {
     }
 
     /// Records `doc` for `key` unless an earlier article has it.
-    #[cfg(test)]
     fn insert_first(&mut self, key: u32, doc: u32) {
         if self.get(key).is_none() {
             self.insert_new(key, doc);
@@ -963,9 +961,7 @@ impl Index {
         // had), gathered once each, in order of first need.
         let mut forgotten: Vec<String> = Vec::new();
         let mut renamed: HashMap<u32, u32> = HashMap::new();
-        let quotes = self.quotes.split_off(first_quote);
-        let old_quotes = std::mem::replace(&mut self.quotes, quotes);
-        drop(old_quotes);
+        self.quotes.drain(..first_quote);
         for i in 0..self.quotes.len() {
             let od = self.quotes[i].origin_doc;
             let new = if od & FORGOTTEN == 0 && od >= n32 {
@@ -994,10 +990,7 @@ impl Index {
         self.bands = Bands::default();
         for (d, sig) in self.sigs.iter().enumerate() {
             for b in 0..BANDS {
-                let key = band_key(b, sig);
-                if self.bands.get_in(key, self.bands.span(key)).is_none() {
-                    self.bands.insert_new(key, d as u32);
-                }
+                self.bands.insert_first(band_key(b, sig), d as u32);
             }
         }
     }

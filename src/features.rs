@@ -401,6 +401,9 @@ impl Vectorizer {
         let mut tokens = Tokens::default();
         let mut ids = Vec::new();
         let mut keys: Vec<Key> = Vec::new();
+        // Character n-gram document frequencies, from the same tokens.
+        let mut cdf: FxMap<u128, u32> = FxMap::default();
+        let mut ckeys: Vec<u128> = Vec::new();
         for text in texts {
             tokenize(text.as_ref(), config.negation, &mut tokens);
             ids.clear();
@@ -423,6 +426,15 @@ impl Vectorizer {
             for k in &keys {
                 *df.entry(*k).or_insert(0) += 1;
             }
+            if config.has_chars() {
+                ckeys.clear();
+                char_keys(&tokens, config.char_min, config.char_max, |k| ckeys.push(k));
+                ckeys.sort_unstable();
+                ckeys.dedup();
+                for k in &ckeys {
+                    *cdf.entry(*k).or_insert(0) += 1;
+                }
+            }
         }
         let name = |k: &Key| -> String {
             let mut s = String::new();
@@ -438,18 +450,6 @@ impl Vectorizer {
             df.iter().filter(|(_, &d)| d as usize >= config.min_df).map(|(k, &d)| (name(k), d)).collect();
         let mut kept = keep(words, &config);
         if config.has_chars() {
-            let mut cdf: FxMap<u128, u32> = FxMap::default();
-            let mut ckeys: Vec<u128> = Vec::new();
-            for text in texts {
-                tokenize(text.as_ref(), false, &mut tokens);
-                ckeys.clear();
-                char_keys(&tokens, config.char_min, config.char_max, |k| ckeys.push(k));
-                ckeys.sort_unstable();
-                ckeys.dedup();
-                for k in &ckeys {
-                    *cdf.entry(*k).or_insert(0) += 1;
-                }
-            }
             let grams: Vec<(String, u32)> =
                 cdf.iter().filter(|(_, &d)| d as usize >= config.min_df).map(|(&k, &d)| (char_name(k), d)).collect();
             kept.extend(keep(grams, &config));
@@ -539,18 +539,7 @@ impl Vectorizer {
             }
         });
         tokens.ids = ids;
-        out.sort_unstable_by_key(|e| e.0);
-        // Merge repeated features into counts.
-        let mut w = 0;
-        for r in 0..out.len() {
-            if w > 0 && out[w - 1].0 == out[r].0 {
-                out[w - 1].1 += 1.0;
-            } else {
-                out[w] = out[r];
-                w += 1;
-            }
-        }
-        out.truncate(w);
+        count_from(out, 0);
         if self.config.binary {
             out.iter_mut().for_each(|e| e.1 = 1.0);
         }
@@ -558,10 +547,7 @@ impl Vectorizer {
             out.iter_mut().for_each(|e| e.1 *= self.idf[e.0 as usize]);
         }
         if self.config.l2_norm {
-            let norm = out.iter().map(|e| e.1 * e.1).sum::<f64>().sqrt();
-            if norm > 0.0 {
-                out.iter_mut().for_each(|e| e.1 /= norm);
-            }
+            unit_length(out);
         }
         if self.config.has_chars() {
             self.char_block(tokens, out);
@@ -580,18 +566,7 @@ impl Vectorizer {
                 out.push((f, 1.0));
             }
         });
-        let block = &mut out[from..];
-        block.sort_unstable_by_key(|e| e.0);
-        let mut w = 0;
-        for r in 0..block.len() {
-            if w > 0 && block[w - 1].0 == block[r].0 {
-                block[w - 1].1 += 1.0;
-            } else {
-                block[w] = block[r];
-                w += 1;
-            }
-        }
-        out.truncate(from + w);
+        count_from(out, from);
         let block = &mut out[from..];
         for e in block.iter_mut() {
             e.1 = 1.0 + e.1.ln();
@@ -600,10 +575,7 @@ impl Vectorizer {
             }
         }
         if self.config.l2_norm {
-            let norm = block.iter().map(|e| e.1 * e.1).sum::<f64>().sqrt();
-            if norm > 0.0 {
-                block.iter_mut().for_each(|e| e.1 /= norm);
-            }
+            unit_length(block);
         }
     }
 
@@ -643,6 +615,31 @@ fn check_config(c: &VectorizerConfig) -> anyhow::Result<()> {
         anyhow::bail!("character n-grams must be MIN-MAX with 1 <= MIN <= MAX <= {MAX_CHAR_NGRAM}, not {}-{}", c.char_min, c.char_max);
     }
     Ok(())
+}
+
+/// Sorts `out[from..]` (one `(feature, 1.0)` per occurrence) by feature and
+/// merges repeats into counts.
+fn count_from(out: &mut Vec<(u32, f64)>, from: usize) {
+    out[from..].sort_unstable_by_key(|e| e.0);
+    let mut w = from;
+    for r in from..out.len() {
+        if w > from && out[w - 1].0 == out[r].0 {
+            out[w - 1].1 += 1.0;
+        } else {
+            out[w] = out[r];
+            w += 1;
+        }
+    }
+    out.truncate(w);
+}
+
+/// Scales a block of values to unit Euclidean length (an empty or all-zero
+/// block stays as it is).
+fn unit_length(block: &mut [(u32, f64)]) {
+    let norm = block.iter().map(|e| e.1 * e.1).sum::<f64>().sqrt();
+    if norm > 0.0 {
+        block.iter_mut().for_each(|e| e.1 /= norm);
+    }
 }
 
 /// The features of one block kept after `min_df` (done by the caller) and
