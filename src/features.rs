@@ -155,6 +155,33 @@ impl Csr {
     }
 
     /// The CSR form of a dense matrix (zeros dropped).
+    /// The transpose: row j lists the rows of column j, in increasing order
+    /// (what a column-at-a-time pass over the matrix needs).
+    pub fn transpose(&self) -> Csr {
+        let n = self.n_rows();
+        assert!(n <= u32::MAX as usize, "too many rows to index with u32");
+        let mut indptr = vec![0usize; self.n_cols + 1];
+        for &j in &self.indices {
+            indptr[j as usize + 1] += 1;
+        }
+        for j in 0..self.n_cols {
+            indptr[j + 1] += indptr[j];
+        }
+        let mut next = indptr[..self.n_cols].to_vec();
+        let mut indices = vec![0u32; self.indices.len()];
+        let mut data = vec![0.0; self.data.len()];
+        for i in 0..n {
+            let (idx, val) = self.row(i);
+            for (&j, &v) in idx.iter().zip(val) {
+                let at = &mut next[j as usize];
+                indices[*at] = i as u32;
+                data[*at] = v;
+                *at += 1;
+            }
+        }
+        Csr { n_cols: n, indptr, indices, data }
+    }
+
     pub fn from_dense(a: &ndarray::Array2<f64>) -> Csr {
         let mut out = Csr::new(a.ncols());
         let mut row = Vec::new();
@@ -736,6 +763,15 @@ mod tests {
         let mut t = Tokens::default();
         tokenize(s, true, &mut t);
         t.iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn transpose_lists_each_columns_rows_in_order() {
+        let a = ndarray::array![[0.0, 2.0, 0.0], [1.0, 0.0, 3.0], [4.0, 5.0, 0.0], [0.0, 0.0, 0.0]];
+        let t = Csr::from_dense(&a).transpose();
+        assert_eq!(t, Csr::from_dense(&a.t().to_owned()));
+        assert_eq!(t.row(1), (&[0u32, 2][..], &[2.0, 5.0][..]));
+        assert_eq!(t.transpose(), Csr::from_dense(&a));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! minimises the summed loss `Σ CE + (α/2)‖W‖²`, which is `n · L` when
 //! `α = 1/C` (a test checks the two agree). The intercept is not penalised.
 
+use super::pvec::PVec;
 use crate::features::Csr;
 use argmin::core::{
     CostFunction, Executor, Gradient, IterState, Solver, State, TerminationReason, TerminationStatus, KV,
@@ -22,6 +23,7 @@ use argmin::solver::quasinewton::LBFGS;
 use linfa::dataset::DatasetBase;
 use linfa::traits::{Fit, PredictInplace};
 use ndarray::Array1;
+use rayon::prelude::*;
 use std::cell::RefCell;
 
 /// Why training failed.
@@ -185,11 +187,20 @@ pub fn argmax(p: &[f64]) -> usize {
 }
 
 /// A point, its cost and its gradient.
-type Evaluated = (Array1<f64>, f64, Array1<f64>);
+type Evaluated = (PVec, f64, PVec);
+
+/// Rows per block of the residual pass, and features per block of the
+/// gradient pass: fixed sizes, so that the blocks (and the order in which
+/// their partial sums are added) do not depend on the number of threads.
+const ROW_BLOCK: usize = 512;
+const FEATURE_BLOCK: usize = 2048;
 
 /// The optimisation problem argmin sees.
 struct Problem<'a> {
     x: &'a Csr,
+    /// `x` transposed: row j lists the rows where feature j occurs, for the
+    /// gradient pass, which goes feature by feature.
+    xt: Csr,
     y: &'a [usize],
     /// Per-row weight divided by n (class weight × row weight / n).
     s: Vec<f64>,
@@ -202,69 +213,105 @@ struct Problem<'a> {
     cache: RefCell<Option<Evaluated>>,
 }
 
-impl Problem<'_> {
-    fn eval(&self, theta: &Array1<f64>) -> (f64, Array1<f64>) {
+impl<'a> Problem<'a> {
+    fn new(x: &'a Csr, y: &'a [usize], s: Vec<f64>, k: usize, reg: Vec<f64>) -> Self {
+        Problem { x, xt: x.transpose(), y, s, k, reg, cache: RefCell::new(None) }
+    }
+
+    fn eval(&self, theta: &PVec) -> (f64, PVec) {
         if let Some((p, c, g)) = &*self.cache.borrow() {
-            if p == theta {
+            if p.same_as(theta) {
                 return (*c, g.clone());
             }
         }
-        let (cost, grad) = self.compute(theta.as_slice().expect("contiguous parameters"));
-        let grad = Array1::from(grad);
+        let (cost, grad) = self.compute(theta.as_slice());
+        let grad = PVec(grad);
         *self.cache.borrow_mut() = Some((theta.clone(), cost, grad.clone()));
         (cost, grad)
     }
 
+    /// The objective and its gradient, in two passes that each run on all
+    /// cores: rows (each row's loss and its residual `s · (p − onehot)`),
+    /// then features (each weight's gradient is the sum of its rows'
+    /// residuals times the feature's values, plus the L2 term). Gradient
+    /// elements are summed in row order exactly as a one-thread pass
+    /// scattering row by row would; the loss and penalty add fixed blocks
+    /// in order, so the thread count does not change a bit.
     fn compute(&self, theta: &[f64]) -> (f64, Vec<f64>) {
         let k = self.k;
         let nf = self.x.n_cols;
+        let n = self.x.n_rows();
         let (w, b) = theta.split_at(nf * k);
-        let mut grad = vec![0.0; theta.len()];
-        let mut loss = 0.0;
-        let mut z = vec![0.0; k];
-        for i in 0..self.x.n_rows() {
-            let (idx, val) = self.x.row(i);
-            z.copy_from_slice(b);
-            for (&j, &v) in idx.iter().zip(val) {
-                let wj = &w[j as usize * k..j as usize * k + k];
-                for c in 0..k {
-                    z[c] += v * wj[c];
+        let (x, y, s) = (self.x, self.y, &self.s[..]);
+        let mut resid = vec![0.0; n * k];
+        let row_losses: Vec<f64> = resid
+            .par_chunks_mut(ROW_BLOCK * k)
+            .enumerate()
+            .map(|(blk, rc)| {
+                let mut loss = 0.0;
+                for (o, z) in rc.chunks_exact_mut(k).enumerate() {
+                    let i = blk * ROW_BLOCK + o;
+                    let (idx, val) = x.row(i);
+                    z.copy_from_slice(b);
+                    for (&j, &v) in idx.iter().zip(val) {
+                        let wj = &w[j as usize * k..j as usize * k + k];
+                        for c in 0..k {
+                            z[c] += v * wj[c];
+                        }
+                    }
+                    let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                    let sum: f64 = z.iter().map(|v| (v - m).exp()).sum();
+                    let lse = m + sum.ln();
+                    loss += s[i] * (lse - z[y[i]]);
+                    // z becomes s · (p - onehot): the derivative of the row's loss.
+                    for zc in z.iter_mut() {
+                        *zc = s[i] * (*zc - lse).exp();
+                    }
+                    z[y[i]] -= s[i];
                 }
-            }
-            let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            let sum: f64 = z.iter().map(|v| (v - m).exp()).sum();
-            let lse = m + sum.ln();
-            let s = self.s[i];
-            loss += s * (lse - z[self.y[i]]);
-            // z becomes s · (p - onehot): the derivative of the row's loss.
-            for zc in z.iter_mut() {
-                *zc = s * (*zc - lse).exp();
-            }
-            z[self.y[i]] -= s;
-            let (gw, gb) = grad.split_at_mut(nf * k);
+                loss
+            })
+            .collect();
+        let loss: f64 = row_losses.iter().sum();
+
+        let mut grad = vec![0.0; theta.len()];
+        let (gw, gb) = grad.split_at_mut(nf * k);
+        for z in resid.chunks_exact(k) {
             for c in 0..k {
                 gb[c] += z[c];
             }
-            for (&j, &v) in idx.iter().zip(val) {
-                let gj = &mut gw[j as usize * k..j as usize * k + k];
-                for c in 0..k {
-                    gj[c] += v * z[c];
+        }
+        let (xt, reg, resid) = (&self.xt, &self.reg[..], &resid[..]);
+        let penalties: Vec<f64> = gw
+            .par_chunks_mut(FEATURE_BLOCK * k)
+            .enumerate()
+            .map(|(blk, gc)| {
+                let mut penalty = 0.0;
+                for (o, gj) in gc.chunks_exact_mut(k).enumerate() {
+                    let j = blk * FEATURE_BLOCK + o;
+                    let (rows, val) = xt.row(j);
+                    for (&i, &v) in rows.iter().zip(val) {
+                        let z = &resid[i as usize * k..i as usize * k + k];
+                        for c in 0..k {
+                            gj[c] += v * z[c];
+                        }
+                    }
+                    let wj = &w[j * k..j * k + k];
+                    for c in 0..k {
+                        penalty += reg[j] * wj[c] * wj[c];
+                        gj[c] += reg[j] * wj[c];
+                    }
                 }
-            }
-        }
-        let mut penalty = 0.0;
-        for ((g, wv), &r) in grad[..nf * k].chunks_exact_mut(k).zip(w.chunks_exact(k)).zip(&self.reg) {
-            for c in 0..k {
-                penalty += r * wv[c] * wv[c];
-                g[c] += r * wv[c];
-            }
-        }
+                penalty
+            })
+            .collect();
+        let penalty: f64 = penalties.iter().sum();
         (loss + 0.5 * penalty, grad)
     }
 }
 
 impl CostFunction for Problem<'_> {
-    type Param = Array1<f64>;
+    type Param = PVec;
     type Output = f64;
     fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
         Ok(self.eval(p).0)
@@ -272,9 +319,9 @@ impl CostFunction for Problem<'_> {
 }
 
 impl Gradient for Problem<'_> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
-    fn gradient(&self, p: &Self::Param) -> Result<Array1<f64>, argmin::core::Error> {
+    type Param = PVec;
+    type Gradient = PVec;
+    fn gradient(&self, p: &Self::Param) -> Result<PVec, argmin::core::Error> {
         Ok(self.eval(p).1)
     }
 }
@@ -284,11 +331,17 @@ impl LogisticParams {
     /// dataset; for tests and diagnostics.
     pub fn objective(&self, x: &Csr, y: &[usize], theta: &[f64]) -> f64 {
         let k = self.n_classes.unwrap_or_else(|| y.iter().max().map_or(1, |m| m + 1));
-        let p = self.problem(x, y, None, k);
-        p.compute(theta).0
+        self.problem(x, y, None, k).compute(theta).0
     }
 
     fn problem<'a>(&self, x: &'a Csr, y: &'a [usize], row_w: Option<&[f32]>, k: usize) -> Problem<'a> {
+        let (s, reg) = self.row_scales_and_reg(x, y, row_w, k);
+        Problem::new(x, y, s, k, reg)
+    }
+
+    /// Each row's weight in the mean-scaled loss, and the L2 strength per
+    /// feature, before any preconditioning.
+    fn row_scales_and_reg(&self, x: &Csr, y: &[usize], row_w: Option<&[f32]>, k: usize) -> (Vec<f64>, Vec<f64>) {
         let n = y.len().max(1) as f64;
         let mut counts = vec![0usize; k];
         for &c in y {
@@ -306,7 +359,7 @@ impl LogisticParams {
                 cw * rw / n
             })
             .collect();
-        Problem { x, y, s, k, reg: vec![1.0 / (self.c * n); x.n_cols], cache: RefCell::new(None) }
+        (s, vec![1.0 / (self.c * n); x.n_cols])
     }
 }
 
@@ -339,10 +392,10 @@ impl Fit<Csr, Array1<usize>, TrainError> for LogisticParams {
         // the weights that most rows touch sit together at the front of the
         // weight vector (hot in cache); the result is mapped back below.
         let (mut xp, new_of) = by_frequency(x);
-        let Problem { s, mut reg, .. } = self.problem(&xp, y, row_w, k);
+        let (s, mut reg) = self.row_scales_and_reg(&xp, y, row_w, k);
         let scale = precondition(&mut xp, &s, &mut reg, k);
-        let problem = Problem { x: &xp, y, s, k, reg, cache: RefCell::new(None) };
-        let init = Array1::zeros(x.n_cols * k + k);
+        let problem = Problem::new(&xp, y, s, k, reg);
+        let init = PVec::zeros(x.n_cols * k + k);
         let linesearch = MoreThuenteLineSearch::new();
         // argmin's own gradient test (L2 norm) is left at its default, far
         // below ours: [`MaxNormStop`] decides.
@@ -364,7 +417,7 @@ impl Fit<Csr, Array1<usize>, TrainError> for LogisticParams {
         let theta = state
             .take_best_param()
             .ok_or_else(|| TrainError::Optimizer("L-BFGS returned no parameters".into()))?
-            .to_vec();
+            .0;
         let mut weights = vec![0.0; x.n_cols * k];
         for (old, &new) in new_of.iter().enumerate() {
             let new = new as usize;
@@ -377,8 +430,8 @@ impl Fit<Csr, Array1<usize>, TrainError> for LogisticParams {
     }
 }
 
-type Lbfgs = LBFGS<MoreThuenteLineSearch<Array1<f64>, Array1<f64>, f64>, Array1<f64>, Array1<f64>, f64>;
-type LbfgsState = IterState<Array1<f64>, Array1<f64>, (), (), (), f64>;
+type Lbfgs = LBFGS<MoreThuenteLineSearch<PVec, PVec, f64>, PVec, PVec, f64>;
+type LbfgsState = IterState<PVec, PVec, (), (), (), f64>;
 
 /// argmin's L-BFGS with the stopping rule of [`LogisticParams::tol_grad`];
 /// the iterations themselves are L-BFGS's, untouched.
@@ -422,7 +475,7 @@ impl<'a> Solver<Problem<'a>, LbfgsState> for MaxNormStop {
         }
         let k = self.k;
         let largest = state.get_gradient().map_or(f64::INFINITY, |g| {
-            let g = g.as_slice().unwrap_or(&[]);
+            let g = g.as_slice();
             let (gw, gb) = g.split_at(self.scale.len() * k);
             let w = gw.chunks_exact(k).zip(&self.scale).fold(0.0, |m: f64, (gj, &sj)| gj.iter().fold(m, |m, v| m.max((v / sj).abs())));
             gb.iter().fold(w, |m, v| m.max(v.abs()))
@@ -528,6 +581,42 @@ mod tests {
             [0.0, 0.4, 0.6],
         ];
         (x, array![0, 0, 1, 1, 2, 2, 0, 2])
+    }
+
+    /// Training splits its passes into fixed blocks, so the model does not
+    /// depend on how many threads ran them (the default model is rebuilt on
+    /// machines with any number of cores).
+    #[test]
+    fn the_model_does_not_depend_on_the_thread_count() {
+        // Enough rows and features for several blocks of each pass, and
+        // enough parameters for the optimiser's vectors to run in parallel.
+        let (n, nf, k) = (3000, 40_000, 4);
+        let mut s = 7u64;
+        let mut next = || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (s >> 33) as usize
+        };
+        let mut x = Csr::new(nf);
+        let mut y = Vec::new();
+        for _ in 0..n {
+            let label = next() % k;
+            let mut row: Vec<(u32, f64)> = (0..12).map(|_| ((next() % nf) as u32, 0.3)).collect();
+            row.push((label as u32, 1.0));
+            row.sort_by_key(|e| e.0);
+            row.dedup_by_key(|e| e.0);
+            x.push_row(&row);
+            y.push(label);
+        }
+        let ds = DatasetBase::new(x, Array1::from(y));
+        let params = LogisticParams { c: 10.0, max_iter: 30, ..Default::default() };
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| params.fit(&ds).unwrap())
+        };
+        let one = on(1);
+        assert!(one.iterations > 3, "the fit should take a few steps, took {}", one.iterations);
+        assert_eq!(one, on(2));
+        assert_eq!(one, on(3));
     }
 
     #[test]

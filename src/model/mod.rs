@@ -8,6 +8,7 @@
 pub mod data;
 pub mod file;
 pub mod logistic;
+mod pvec;
 pub mod train;
 
 use crate::atomic::AtomicFile;
