@@ -69,6 +69,15 @@ pub struct VectorizerConfig {
     /// Longest character n-gram inside words (at most [`MAX_CHAR_NGRAM`]).
     #[serde(default)]
     pub char_max: usize,
+    /// How the character block is built. `true`: word by word, each word's
+    /// idf-weighted n-gram counts at unit length, summed over the text's
+    /// words and divided by the square root of their number, so that a
+    /// text's character features are a sum of per-word parts and scoring
+    /// can look each known word's part up instead of recomputing it
+    /// ([`crate::model::Model`] does). `false` (model files written before
+    /// this existed): sublinear counts over the whole text at unit length.
+    #[serde(default)]
+    pub char_per_word: bool,
 }
 
 impl VectorizerConfig {
@@ -90,6 +99,7 @@ impl Default for VectorizerConfig {
             binary: false,
             char_min: 0,
             char_max: 0,
+            char_per_word: false,
         }
     }
 }
@@ -289,6 +299,11 @@ impl Tokens {
     }
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         (0..self.len()).map(|i| self.get(i))
+    }
+    /// The vocabulary id of token `i` after [`Vectorizer::word_block_into`]
+    /// (`None`: not in the word vocabulary).
+    pub fn id(&self, i: usize) -> Option<u32> {
+        self.ids.get(i).copied().filter(|&id| id != NONE)
     }
 }
 
@@ -555,6 +570,21 @@ impl Vectorizer {
     /// The sparse vector of one text as sorted `(feature, value)` pairs,
     /// written into `out` (cleared first). `tokens` is scratch space.
     pub fn transform_into(&self, text: &str, tokens: &mut Tokens, out: &mut Vec<(u32, f64)>) {
+        self.word_block_into(text, tokens, out);
+        if self.config.has_chars() {
+            if self.config.char_per_word {
+                self.char_block_per_word(tokens, out);
+            } else {
+                self.char_block(tokens, out);
+            }
+        }
+    }
+
+    /// The word n-gram block of one text alone (what [`Self::transform_into`]
+    /// starts with), leaving the text's tokens in `tokens` and their ids
+    /// (see [`Tokens::id`]) for a caller that adds the character block
+    /// its own way.
+    pub fn word_block_into(&self, text: &str, tokens: &mut Tokens, out: &mut Vec<(u32, f64)>) {
         out.clear();
         tokenize(text, self.config.negation, tokens);
         let mut ids = std::mem::take(&mut tokens.ids);
@@ -576,9 +606,57 @@ impl Vectorizer {
         if self.config.l2_norm {
             unit_length(out);
         }
-        if self.config.has_chars() {
-            self.char_block(tokens, out);
+    }
+
+    /// Appends the word-by-word character block (see
+    /// [`VectorizerConfig::char_per_word`]) of the text in `tokens` to `out`.
+    fn char_block_per_word(&self, tokens: &Tokens, out: &mut Vec<(u32, f64)>) {
+        let from = out.len();
+        let n = tokens.len();
+        if n == 0 {
+            return;
         }
+        let scale = 1.0 / (n as f64).sqrt();
+        let mut word = Vec::new();
+        for t in tokens.iter() {
+            self.word_chars(t, &mut word);
+            out.extend(word.iter().map(|&(f, v)| (f, v * scale)));
+        }
+        count_from(out, from);
+    }
+
+    /// One word's character part, sorted by feature: its n-grams' counts
+    /// times the idf, at unit length (empty when none is in the
+    /// vocabulary). The `NOT_` mark of a negated word is left out.
+    pub fn word_chars(&self, token: &str, out: &mut Vec<(u32, f64)>) {
+        out.clear();
+        let t = token.strip_prefix("NOT_").unwrap_or(token);
+        token_char_keys(t, self.config.char_min, self.config.char_max, |k| {
+            if let Some(&f) = self.chars.get(&k) {
+                out.push((f, 1.0));
+            }
+        });
+        count_from(out, 0);
+        if self.config.tfidf {
+            out.iter_mut().for_each(|e| e.1 *= self.idf[e.0 as usize]);
+        }
+        unit_length(out);
+    }
+
+    /// Token → token id of every token in the word vocabulary (what the
+    /// per-word character parts of [`crate::model::Model`] are keyed by).
+    pub fn token_ids(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.tokens.iter().map(|(t, &id)| (&**t, id))
+    }
+
+    /// The id of a token of the word vocabulary.
+    pub fn token_id(&self, token: &str) -> Option<u32> {
+        self.tokens.get(token).copied()
+    }
+
+    /// Number of distinct tokens in the word vocabulary (ids are below it).
+    pub fn n_tokens(&self) -> usize {
+        self.tokens.len()
     }
 
     /// Appends the character n-gram block of the text in `tokens` to `out`:
@@ -644,14 +722,14 @@ fn check_config(c: &VectorizerConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sorts `out[from..]` (one `(feature, 1.0)` per occurrence) by feature and
-/// merges repeats into counts.
+/// Sorts `out[from..]` by feature and merges repeats by adding their
+/// values (one `(feature, 1.0)` per occurrence becomes counts).
 fn count_from(out: &mut Vec<(u32, f64)>, from: usize) {
     out[from..].sort_unstable_by_key(|e| e.0);
     let mut w = from;
     for r in from..out.len() {
         if w > from && out[w - 1].0 == out[r].0 {
-            out[w - 1].1 += 1.0;
+            out[w - 1].1 += out[r].1;
         } else {
             out[w] = out[r];
             w += 1;
@@ -713,26 +791,44 @@ fn char_name(key: u128) -> String {
 /// `NOT_` mark of a negated word is left out: negation lives in the word
 /// block).
 fn char_keys(tokens: &Tokens, min: usize, max: usize, mut f: impl FnMut(u128)) {
-    let mut cs: Vec<u32> = Vec::with_capacity(32);
     for t in tokens.iter() {
-        let t = t.strip_prefix("NOT_").unwrap_or(t);
-        cs.clear();
-        cs.push(' ' as u32);
+        token_char_keys(t.strip_prefix("NOT_").unwrap_or(t), min, max, &mut f);
+    }
+}
+
+/// [`char_keys`] of one token (already without its `NOT_` mark).
+fn token_char_keys(t: &str, min: usize, max: usize, mut f: impl FnMut(u128)) {
+    let mut buf = [0u32; 64];
+    let cs_long: Vec<u32>;
+    let cs: &[u32] = if t.len() + 2 <= buf.len() {
+        let mut n = 0;
+        buf[n] = ' ' as u32;
+        n += 1;
         if t.is_ascii() {
-            cs.extend(t.bytes().map(u32::from));
+            for b in t.bytes() {
+                buf[n] = u32::from(b);
+                n += 1;
+            }
         } else {
-            cs.extend(t.chars().map(u32::from));
+            for c in t.chars() {
+                buf[n] = u32::from(c);
+                n += 1;
+            }
         }
-        cs.push(' ' as u32);
-        // Each start position extends its key one char at a time, so an
-        // n-gram costs a shift and an or (the keys equal `pack_chars`').
-        for i in 0..cs.len() {
-            let mut key = 0u128;
-            for (n, &c) in cs[i..].iter().take(max).enumerate() {
-                key = (key << 21) | c as u128;
-                if n + 1 >= min {
-                    f(key | (((n + 1) as u128) << 120));
-                }
+        buf[n] = ' ' as u32;
+        &buf[..n + 1]
+    } else {
+        cs_long = std::iter::once(' ').chain(t.chars()).chain(std::iter::once(' ')).map(u32::from).collect();
+        &cs_long
+    };
+    // Each start position extends its key one char at a time, so an
+    // n-gram costs a shift and an or (the keys equal `pack_chars`').
+    for i in 0..cs.len() {
+        let mut key = 0u128;
+        for (n, &c) in cs[i..].iter().take(max).enumerate() {
+            key = (key << 21) | c as u128;
+            if n + 1 >= min {
+                f(key | (((n + 1) as u128) << 120));
             }
         }
     }

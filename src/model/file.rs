@@ -33,8 +33,10 @@ pub const MAGIC: &[u8; 8] = b"STANCEMD";
 /// character n-grams to the vectoriser; a model without them is still
 /// written as version 1, which older builds read. (An older build would
 /// ignore the unknown settings of a version-2 model and score it wrongly, so
-/// it must refuse it: hence the new number.)
-pub const FORMAT_VERSION: u32 = 2;
+/// it must refuse it: hence the new number.) Version 3 builds the
+/// character block word by word (`char_per_word`), which a version-2 build
+/// would ignore and score as the older whole-text block.
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 52;
 
 /// Serialises a model.
@@ -62,7 +64,11 @@ pub fn encode(info: &ModelInfo, parts: &FittedParts) -> anyhow::Result<Vec<u8>> 
     }
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(MAGIC);
-    let version: u32 = if info.vectorizer.has_chars() { 2 } else { 1 };
+    let version: u32 = match (info.vectorizer.has_chars(), info.vectorizer.char_per_word) {
+        (false, _) => 1,
+        (true, false) => 2,
+        (true, true) => 3,
+    };
     out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&Sha256::digest(&payload));

@@ -12,7 +12,7 @@ mod pvec;
 pub mod train;
 
 use crate::atomic::AtomicFile;
-use crate::features::{Tokens, Vectorizer, VectorizerConfig};
+use crate::features::{FxMap, Tokens, Vectorizer, VectorizerConfig};
 use anyhow::Context;
 use logistic::{argmax, softmax_in_place, ClassWeight, FittedLogistic};
 use serde::{Deserialize, Serialize};
@@ -81,12 +81,28 @@ pub struct Model {
     info: ModelInfo,
     vectorizer: Vectorizer,
     clf: FittedLogistic,
+    /// With a word-by-word character block: each vocabulary token's
+    /// character part already multiplied by the weights (`k` logits per
+    /// token id), so scoring a known word costs `k` additions instead of a
+    /// hash lookup per character n-gram.
+    word_logits: Option<Vec<f64>>,
+    /// Tells this model's entries in a thread's [`UNKNOWN_WORDS`] cache
+    /// from another model's (copies share it: same weights).
+    id: u64,
 }
+
+/// Unknown words' character parts cached per thread, at most this many
+/// (then the cache starts again): names and rare words recur across the
+/// quotes of a corpus, and each costs a hash lookup per character n-gram.
+const UNKNOWN_WORDS_CAP: usize = 50_000;
 
 thread_local! {
     /// Per-thread scratch space so that predicting a quote allocates only
     /// its result.
     static SCRATCH: RefCell<(Tokens, Vec<(u32, f64)>)> = RefCell::new((Tokens::default(), Vec::new()));
+    /// Unknown words' character parts (see [`Model::add_char_logits`]),
+    /// for the model with the id in the first field.
+    static UNKNOWN_WORDS: RefCell<(u64, FxMap<Box<str>, Box<[f64]>>)> = RefCell::new((u64::MAX, FxMap::default()));
 }
 
 impl Model {
@@ -101,7 +117,10 @@ impl Model {
                 clf.n_features
             );
         }
-        Ok(Model { info, vectorizer, clf })
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let word_logits = vectorizer.config().char_per_word.then(|| word_logits(&vectorizer, &clf));
+        Ok(Model { info, vectorizer, clf, word_logits, id })
     }
 
     /// Reads and checks a model file.
@@ -205,16 +224,64 @@ impl Model {
         probs.extend_from_slice(&self.clf.intercepts);
         SCRATCH.with(|s| {
             let (tokens, row) = &mut *s.borrow_mut();
-            self.vectorizer.transform_into(text, tokens, row);
+            match &self.word_logits {
+                None => self.vectorizer.transform_into(text, tokens, row),
+                Some(_) => self.vectorizer.word_block_into(text, tokens, row),
+            }
             for &(j, v) in row.iter() {
                 let w = &self.clf.weights[j as usize * k..j as usize * k + k];
                 for (z, wc) in probs.iter_mut().zip(w) {
                     *z += v * wc;
                 }
             }
+            if let Some(known) = &self.word_logits {
+                self.add_char_logits(known, tokens, row, probs);
+            }
         });
         softmax_in_place(probs);
         argmax(probs)
+    }
+
+    /// Adds the word-by-word character block's logits: each token's part
+    /// times 1/√(number of tokens), as [`Vectorizer::transform_into`] builds
+    /// the block. A vocabulary token's part was computed at load; any
+    /// other's is computed once per thread and cached. Every part is the
+    /// same sum in the same order ([`word_part`]), so a cached, looked-up
+    /// or fresh part gives the same bits, whatever the thread.
+    fn add_char_logits(&self, known: &[f64], tokens: &Tokens, scratch: &mut Vec<(u32, f64)>, z: &mut [f64]) {
+        let k = self.clf.n_classes;
+        let n = tokens.len();
+        if n == 0 {
+            return;
+        }
+        let scale = 1.0 / (n as f64).sqrt();
+        let add = |z: &mut [f64], part: &[f64]| {
+            for (zc, pc) in z.iter_mut().zip(part) {
+                *zc += scale * pc;
+            }
+        };
+        for (i, t) in tokens.iter().enumerate() {
+            if let Some(id) = tokens.id(i) {
+                add(z, &known[id as usize * k..id as usize * k + k]);
+                continue;
+            }
+            let word = t.strip_prefix("NOT_").unwrap_or(t);
+            UNKNOWN_WORDS.with(|c| {
+                let (owner, cache) = &mut *c.borrow_mut();
+                if *owner != self.id || cache.len() >= UNKNOWN_WORDS_CAP {
+                    cache.clear();
+                    *owner = self.id;
+                }
+                if let Some(part) = cache.get(word) {
+                    add(z, part);
+                    return;
+                }
+                let mut part = vec![0.0; k].into_boxed_slice();
+                word_part(&self.vectorizer, &self.clf, word, scratch, &mut part);
+                add(z, &part);
+                cache.insert(word.into(), part);
+            });
+        }
     }
 
     /// The most probable label's index and all probabilities.
@@ -226,6 +293,40 @@ impl Model {
     /// The weight of feature `j` for class `c`.
     pub fn weight(&self, j: usize, c: usize) -> f64 {
         self.clf.weights[j * self.clf.n_classes + c]
+    }
+}
+
+/// Every vocabulary token's character part times the weights: `k` logits
+/// per token id (see [`Model::add_char_logits`]).
+fn word_logits(vectorizer: &Vectorizer, clf: &FittedLogistic) -> Vec<f64> {
+    use rayon::prelude::*;
+    let k = clf.n_classes;
+    let mut out = vec![0.0; vectorizer.n_tokens() * k];
+    let tokens: Vec<(&str, u32)> = vectorizer.token_ids().collect();
+    let parts: Vec<(u32, Vec<f64>)> = tokens
+        .par_iter()
+        .map_init(Vec::new, |chars, &(t, id)| {
+            let mut z = vec![0.0; k];
+            word_part(vectorizer, clf, t, chars, &mut z);
+            (id, z)
+        })
+        .collect();
+    for (id, z) in parts {
+        out[id as usize * k..id as usize * k + k].copy_from_slice(&z);
+    }
+    out
+}
+
+/// One word's character part times the weights, written into `z` (`k`
+/// logits); `chars` is scratch.
+fn word_part(vectorizer: &Vectorizer, clf: &FittedLogistic, word: &str, chars: &mut Vec<(u32, f64)>, z: &mut [f64]) {
+    let k = clf.n_classes;
+    z.fill(0.0);
+    vectorizer.word_chars(word, chars);
+    for &(j, v) in chars.iter() {
+        for (zc, wc) in z.iter_mut().zip(&clf.weights[j as usize * k..j as usize * k + k]) {
+            *zc += v * wc;
+        }
     }
 }
 

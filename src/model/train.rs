@@ -430,6 +430,38 @@ mod tests {
         assert_eq!(u32::from_le_bytes(w[8..12].try_into().unwrap()), 1, "readable by builds before version 2");
     }
 
+    /// The word-by-word character block: format version 3 (a version-2
+    /// build would build the block the older way), and scoring, which
+    /// looks known words' parts up, gives the probabilities of the plain
+    /// vectoriser-then-weights computation (and `NOT_`-marked, unknown and
+    /// non-ASCII words take the slow path).
+    #[test]
+    fn word_by_word_character_models_score_as_their_vectors_say() {
+        let vectorizer = VectorizerConfig { char_min: 2, char_max: 4, char_per_word: true, tfidf: true, ..Default::default() };
+        let opts = TrainOptions { folds: 0, c_grid: vec![10.0], vectorizer, ..Default::default() };
+        let m = train(&data(), &opts, |_| {}).unwrap().model;
+        let bytes = m.to_bytes().unwrap();
+        assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 3);
+        let back = Model::from_bytes(&bytes).unwrap();
+        let k = m.labels().len();
+        for t in ["they lied", "liars and lying", "we do not want peace", "", "Liars! Naïve lügner?", "peace peace peace"] {
+            let mut z = m.classifier().intercepts.clone();
+            for (j, v) in m.vectorizer().transform_one(t) {
+                for c in 0..k {
+                    z[c] += v * m.weight(j as usize, c);
+                }
+            }
+            crate::model::logistic::softmax_in_place(&mut z);
+            let fast = m.predict_proba(t);
+            for c in 0..k {
+                assert!((fast[c] - z[c]).abs() < 1e-12, "{t:?}: {fast:?} vs {z:?}");
+            }
+            assert_eq!(fast, back.predict_proba(t));
+        }
+        // The character block does move the probabilities of unseen words.
+        assert_ne!(m.predict_proba("liars"), m.predict_proba("zzzz"));
+    }
+
     /// Random words (so that every word pair is an n-gram of its own) and a
     /// cue word per label, weakly regularised: along each rare n-gram the
     /// objective is so flat that a test on the weights' gradient alone
