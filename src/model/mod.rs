@@ -91,6 +91,9 @@ pub struct Model {
     id: u64,
 }
 
+/// Words' character parts times the weights (`k` logits each).
+type WordParts = FxMap<Box<str>, Box<[f64]>>;
+
 /// Unknown words' character parts cached per thread, at most this many
 /// (then the cache starts again): names and rare words recur across the
 /// quotes of a corpus, and each costs a hash lookup per character n-gram.
@@ -102,7 +105,7 @@ thread_local! {
     static SCRATCH: RefCell<(Tokens, Vec<(u32, f64)>)> = RefCell::new((Tokens::default(), Vec::new()));
     /// Unknown words' character parts (see [`Model::add_char_logits`]),
     /// for the model with the id in the first field.
-    static UNKNOWN_WORDS: RefCell<(u64, FxMap<Box<str>, Box<[f64]>>)> = RefCell::new((u64::MAX, FxMap::default()));
+    static UNKNOWN_WORDS: RefCell<(u64, WordParts)> = RefCell::new((u64::MAX, FxMap::default()));
 }
 
 impl Model {

@@ -220,7 +220,7 @@ mod tests {
         assert_eq!(ArgminAdd::<PVec, PVec>::add(&a, &b).0, want_add);
         let want: Vec<f64> = (0..n).map(|i| a.0[i] + 2.5 * b.0[i]).collect();
         assert_eq!(a.scaled_add(&2.5, &b).0, want);
-        let want: Vec<f64> = (0..n).map(|i| a.0[i] * -1.0).collect();
+        let want: Vec<f64> = (0..n).map(|i| -a.0[i]).collect();
         assert_eq!(ArgminMul::<f64, PVec>::mul(&a, &-1.0).0, want);
         let want: Vec<f64> = (0..n).map(|i| a.0[i].max(b.0[i])).collect();
         assert_eq!(PVec::max(&a, &b).0, want);

@@ -447,8 +447,8 @@ mod tests {
         for t in ["they lied", "liars and lying", "we do not want peace", "", "Liars! Naïve lügner?", "peace peace peace"] {
             let mut z = m.classifier().intercepts.clone();
             for (j, v) in m.vectorizer().transform_one(t) {
-                for c in 0..k {
-                    z[c] += v * m.weight(j as usize, c);
+                for (c, zc) in z.iter_mut().enumerate() {
+                    *zc += v * m.weight(j as usize, c);
                 }
             }
             crate::model::logistic::softmax_in_place(&mut z);
