@@ -230,7 +230,7 @@ impl<'a> Problem<'a> {
             }
         }
         let (cost, grad) = self.compute(theta.as_slice());
-        let grad = PVec(grad);
+        let grad = PVec::new(grad);
         *self.cache.borrow_mut() = Some((theta.clone(), cost, grad.clone()));
         (cost, grad)
     }
@@ -422,7 +422,7 @@ impl Fit<Csr, Array1<usize>, TrainError> for LogisticParams {
         let theta = state
             .take_best_param()
             .ok_or_else(|| TrainError::Optimizer("L-BFGS returned no parameters".into()))?
-            .0;
+            .into_vec();
         let mut weights = vec![0.0; x.n_cols * k];
         for (old, &new) in new_of.iter().enumerate() {
             let new = new as usize;

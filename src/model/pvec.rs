@@ -21,6 +21,7 @@ use argmin_math::{
     ArgminSub, ArgminZeroLike,
 };
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// Elements per block: large enough that a block's work (tens of
 /// microseconds) dwarfs rayon's hand-over, small enough for two cores to
@@ -30,13 +31,28 @@ const BLOCK: usize = 1 << 15;
 /// Below this length everything runs on the calling thread.
 const SERIAL_BELOW: usize = 1 << 16;
 
-/// A parameter (or gradient) vector for the optimiser.
+/// A parameter (or gradient) vector for the optimiser: immutable numbers
+/// behind an `Arc`. argmin clones parameters and gradients freely (into its
+/// states, the line search, the best point), and the objective's cache
+/// keeps the last point; with shared numbers each clone is a reference
+/// count, not a 3 MB copy, and the cache recognises the very vector it was
+/// given without comparing it element by element (the numbers cannot have
+/// changed: every operation makes a new vector).
 #[derive(Clone, Debug, PartialEq)]
-pub struct PVec(pub Vec<f64>);
+pub struct PVec(Arc<Vec<f64>>);
 
 impl PVec {
+    pub fn new(v: Vec<f64>) -> Self {
+        PVec(Arc::new(v))
+    }
+
     pub fn zeros(n: usize) -> Self {
-        PVec(vec![0.0; n])
+        PVec::new(vec![0.0; n])
+    }
+
+    /// The numbers, copied only if another clone still holds them.
+    pub fn into_vec(self) -> Vec<f64> {
+        Arc::try_unwrap(self.0).unwrap_or_else(|shared| (*shared).clone())
     }
 
     pub fn as_slice(&self) -> &[f64] {
@@ -46,9 +62,12 @@ impl PVec {
     /// Whether the two are equal element by element (on all cores: the
     /// optimiser's evaluation cache asks this of every point).
     pub fn same_as(&self, other: &PVec) -> bool {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            return true;
+        }
         self.0.len() == other.0.len()
             && if self.0.len() < SERIAL_BELOW {
-                self.0 == other.0
+                self.0[..] == other.0[..]
             } else {
                 self.0.par_chunks(BLOCK).zip(other.0.par_chunks(BLOCK)).all(|(a, b)| a == b)
             }
@@ -58,18 +77,18 @@ impl PVec {
     fn zip_map(&self, other: &PVec, f: impl Fn(f64, f64) -> f64 + Sync) -> PVec {
         assert_eq!(self.0.len(), other.0.len(), "vectors of different lengths");
         if self.0.len() < SERIAL_BELOW {
-            PVec(self.0.iter().zip(&other.0).map(|(&a, &b)| f(a, b)).collect())
+            PVec::new(self.0.iter().zip(&other.0[..]).map(|(&a, &b)| f(a, b)).collect())
         } else {
-            PVec(self.0.par_iter().zip(&other.0).with_min_len(BLOCK).map(|(&a, &b)| f(a, b)).collect())
+            PVec::new(self.0.par_iter().zip(&other.0[..]).with_min_len(BLOCK).map(|(&a, &b)| f(a, b)).collect())
         }
     }
 
     /// `f(a[i])` for every element.
     fn map(&self, f: impl Fn(f64) -> f64 + Sync) -> PVec {
         if self.0.len() < SERIAL_BELOW {
-            PVec(self.0.iter().map(|&a| f(a)).collect())
+            PVec::new(self.0.iter().map(|&a| f(a)).collect())
         } else {
-            PVec(self.0.par_iter().with_min_len(BLOCK).map(|&a| f(a)).collect())
+            PVec::new(self.0.par_iter().with_min_len(BLOCK).map(|&a| f(a)).collect())
         }
     }
 
@@ -202,7 +221,7 @@ mod tests {
     /// sums depend on the order of addition.
     fn long(seed: u64) -> PVec {
         let mut s = seed;
-        PVec(
+        PVec::new(
             (0..(SERIAL_BELOW * 3 + 17))
                 .map(|_| {
                     s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -217,14 +236,14 @@ mod tests {
         let (a, b) = (long(1), long(2));
         let n = a.0.len();
         let want_add: Vec<f64> = (0..n).map(|i| a.0[i] + b.0[i]).collect();
-        assert_eq!(ArgminAdd::<PVec, PVec>::add(&a, &b).0, want_add);
+        assert_eq!(ArgminAdd::<PVec, PVec>::add(&a, &b).as_slice(), want_add);
         let want: Vec<f64> = (0..n).map(|i| a.0[i] + 2.5 * b.0[i]).collect();
-        assert_eq!(a.scaled_add(&2.5, &b).0, want);
+        assert_eq!(a.scaled_add(&2.5, &b).as_slice(), want);
         let want: Vec<f64> = (0..n).map(|i| -a.0[i]).collect();
-        assert_eq!(ArgminMul::<f64, PVec>::mul(&a, &-1.0).0, want);
+        assert_eq!(ArgminMul::<f64, PVec>::mul(&a, &-1.0).as_slice(), want);
         let want: Vec<f64> = (0..n).map(|i| a.0[i].max(b.0[i])).collect();
-        assert_eq!(PVec::max(&a, &b).0, want);
-        let dot: f64 = a.0.iter().zip(&b.0).map(|(x, y)| x * y).sum();
+        assert_eq!(PVec::max(&a, &b).as_slice(), want);
+        let dot: f64 = a.0.iter().zip(b.0.iter()).map(|(x, y)| x * y).sum();
         assert!((a.dot(&b) - dot).abs() <= 1e-12 * a.l2_norm() * b.l2_norm());
         let l1: f64 = a.0.iter().map(|x| x.abs()).sum();
         assert!((a.l1_norm() - l1).abs() <= 1e-12 * l1);
