@@ -18,10 +18,12 @@
 //! * optional character n-grams inside words (`char_min..=char_max`
 //!   characters of each word padded with a space at each end, as
 //!   scikit-learn's `char_wb`), in a block of their own after the word
-//!   n-grams with sublinear counts, the same idf and their own unit length.
-//!   Statements written for training and real quotes share word stems more
-//!   often than whole words ("Russophobic" / "Russophobia", "escalate" /
-//!   "escalation").
+//!   n-grams: each word's idf-weighted n-gram counts at unit length, summed
+//!   over the text's words and divided by the square root of their number
+//!   (models from before this block kept the older whole-text block:
+//!   sublinear counts, idf, unit length). Statements written for training
+//!   and real quotes share word stems more often than whole words
+//!   ("Russophobic" / "Russophobia", "escalate" / "escalation").
 //!
 //! The vocabulary is sorted by feature name, so the same training texts give
 //! the same feature numbering on every machine and every run.
@@ -647,11 +649,6 @@ impl Vectorizer {
     /// per-word character parts of [`crate::model::Model`] are keyed by).
     pub fn token_ids(&self) -> impl Iterator<Item = (&str, u32)> {
         self.tokens.iter().map(|(t, &id)| (&**t, id))
-    }
-
-    /// The id of a token of the word vocabulary.
-    pub fn token_id(&self, token: &str) -> Option<u32> {
-        self.tokens.get(token).copied()
     }
 
     /// Number of distinct tokens in the word vocabulary (ids are below it).
