@@ -304,19 +304,15 @@ impl Model {
 fn word_logits(vectorizer: &Vectorizer, clf: &FittedLogistic) -> Vec<f64> {
     use rayon::prelude::*;
     let k = clf.n_classes;
-    let mut out = vec![0.0; vectorizer.n_tokens() * k];
-    let tokens: Vec<(&str, u32)> = vectorizer.token_ids().collect();
-    let parts: Vec<(u32, Vec<f64>)> = tokens
-        .par_iter()
-        .map_init(Vec::new, |chars, &(t, id)| {
-            let mut z = vec![0.0; k];
-            word_part(vectorizer, clf, t, chars, &mut z);
-            (id, z)
-        })
-        .collect();
-    for (id, z) in parts {
-        out[id as usize * k..id as usize * k + k].copy_from_slice(&z);
+    // Token ids are dense (0..n_tokens): name them in id order.
+    let mut names = vec![""; vectorizer.n_tokens()];
+    for (t, id) in vectorizer.token_ids() {
+        names[id as usize] = t;
     }
+    let mut out = vec![0.0; names.len() * k];
+    out.par_chunks_mut(k.max(1))
+        .zip(&names)
+        .for_each_init(Vec::new, |chars, (z, t)| word_part(vectorizer, clf, t, chars, z));
     out
 }
 
