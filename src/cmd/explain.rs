@@ -48,7 +48,11 @@ pub fn run(a: Args) -> anyhow::Result<u8> {
                 if v.tfidf { "on" } else { "off" },
                 if v.negation { "on" } else { "off" },
                 if v.l2_norm { "on" } else { "off" },
-                if v.has_chars() { format!("{}-{}", v.char_min, v.char_max) } else { "off".to_string() }
+                match (v.has_chars(), v.char_per_word) {
+                    (false, _) => "off".to_string(),
+                    (true, true) => format!("{}-{} (word by word)", v.char_min, v.char_max),
+                    (true, false) => format!("{}-{} (whole text)", v.char_min, v.char_max),
+                }
             );
             if let Some(cv) = &info.training.cv {
                 println!(
