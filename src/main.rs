@@ -18,8 +18,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// after mimalloc's default 10 ms: argmin's L-BFGS allocates a fresh vector
 /// of every parameter for most operations, and each returned one came back
 /// as zeroed pages (13% of training time in the kernel's page clearing).
-/// Called by `stance train` only; it is the allocator-side twin of
-/// [`stance::model::logistic::keep_large_allocations_on_heap`] (glibc).
+/// Called by `stance train` only; the library's
+/// [`stance::model::logistic::keep_large_allocations_on_heap`] does the same
+/// for programs on glibc's allocator.
 pub(crate) fn keep_freed_memory() {
     /// `mi_option_purge_delay` in mimalloc's `mimalloc.h` (v3), which the
     /// Rust bindings do not name.

@@ -96,7 +96,6 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<u8> {
-    stance::model::logistic::keep_large_allocations_on_heap();
     crate::keep_freed_memory();
     let cols = Columns { text: a.text_col.clone(), label: a.label_col.clone(), weight: a.weight_col.clone(),
         group: a.group_col.clone(),

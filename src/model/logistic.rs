@@ -148,8 +148,10 @@ impl FittedLogistic {
     }
 }
 
-/// Keeps large allocations on the heap for reuse (process-wide; called by
-/// `stance train`, a no-op off glibc).
+/// Keeps large allocations on the heap for reuse (process-wide; a no-op
+/// off glibc). For programs that train through this library on glibc's
+/// allocator: the `stance` binary allocates with mimalloc, which mallopt
+/// does not tune, and keeps its freed memory mapped its own way.
 ///
 /// glibc serves allocations above its mmap threshold (which adapts up to
 /// 32 MB) with fresh zeroed pages, and argmin's L-BFGS allocates a new
