@@ -97,10 +97,83 @@ enum Sink {
     /// Standard output, or a device or pipe named by `-o` (`/dev/null`),
     /// written in place: renaming a partial file over it would replace it.
     Stream(std::io::BufWriter<Box<dyn Write + Send>>, String),
-    /// `progress` is the last checkpoint; `written` counts every byte
-    /// appended since the file was opened or cut back to a checkpoint, and
-    /// `pending` the chunks appended since the last checkpoint.
-    File { target: PathBuf, partial: PathBuf, sidecar: PathBuf, file: File, progress: Progress, written: u64, pending: usize },
+    /// `progress` is the last checkpoint handed to `syncer`; `written`
+    /// counts every byte appended since the file was opened or cut back to
+    /// a checkpoint, and `pending` the chunks appended since the last
+    /// checkpoint.
+    File {
+        target: PathBuf,
+        partial: PathBuf,
+        sidecar: PathBuf,
+        file: File,
+        syncer: Syncer,
+        progress: Progress,
+        written: u64,
+        pending: usize,
+    },
+}
+
+/// Makes the checkpoints of a file output on a thread of its own: syncs
+/// the partial output, then replaces the progress file. A checkpoint waits
+/// on the disk, and on the scoring thread that wait stopped the scoring
+/// (on one thread, a second per GB of input on this machine's disk, and
+/// far more on a slow or network disk). The progress file still never
+/// claims bytes that are not synced: a checkpoint is handed over after its
+/// bytes are written, and the sync covers at least them. One checkpoint
+/// waits while the one before is made, so the output is never more than
+/// two checkpoints ahead of the disk.
+struct Syncer {
+    tx: Option<std::sync::mpsc::SyncSender<Progress>>,
+    handle: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+impl Syncer {
+    fn start(file: &File, partial: &Path, sidecar: &Path) -> Result<Syncer> {
+        let file = file.try_clone().with_context(|| format!("opening {}", partial.display()))?;
+        let (partial, sidecar) = (partial.to_path_buf(), sidecar.to_path_buf());
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Progress>(1);
+        let handle = std::thread::Builder::new()
+            .name("stance-checkpoint".into())
+            .spawn(move || -> Result<()> {
+                for next in rx {
+                    file.sync_data().with_context(|| format!("syncing {}", partial.display()))?;
+                    let json = serde_json::to_vec(&next)?;
+                    stance::atomic::write_all(&sidecar, &json).with_context(|| format!("writing {}", sidecar.display()))?;
+                }
+                Ok(())
+            })
+            .context("starting the checkpoint thread")?;
+        Ok(Syncer { tx: Some(tx), handle: Some(handle) })
+    }
+
+    /// Hands over a checkpoint whose bytes are written; fails with the
+    /// thread's error if an earlier checkpoint failed.
+    fn checkpoint(&mut self, progress: Progress) -> Result<()> {
+        match &self.tx {
+            Some(tx) if tx.send(progress).is_ok() => Ok(()),
+            _ => {
+                self.stop()?;
+                bail!("the checkpoint thread has stopped")
+            }
+        }
+    }
+
+    /// Waits until every checkpoint handed over is made.
+    fn stop(&mut self) -> Result<()> {
+        drop(self.tx.take());
+        match self.handle.take() {
+            Some(h) => h.join().unwrap_or_else(|_| bail!("the checkpoint thread panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Syncer {
+    /// On an error elsewhere, the checkpoints already handed over are still
+    /// made, so that `--resume` loses as little as it can.
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
 }
 
 /// A checkpoint (sync the output, then replace the progress file) is made
@@ -128,10 +201,10 @@ impl Sink {
                 w.write_all(bytes).with_context(|| format!("writing to {name}"))?;
                 w.flush().with_context(|| format!("writing to {name}"))
             }
-            Sink::File { partial, sidecar, file, progress: p, written, pending, .. } => {
+            Sink::File { partial, file, syncer, progress: p, written, pending, .. } => {
                 // One write call: a killed process leaves whole chunks only,
-                // and the sidecar below never claims bytes that are not
-                // synced (a resume cuts back to what it claims).
+                // and the sidecar never claims bytes that are not synced (a
+                // resume cuts back to what it claims).
                 file.write_all(bytes).with_context(|| format!("writing {}", partial.display()))?;
                 *written += bytes.len() as u64;
                 *pending += 1;
@@ -139,11 +212,9 @@ impl Sink {
                 if !first && *pending < CHECKPOINT_CHUNKS && *written - p.bytes < CHECKPOINT_BYTES {
                     return Ok(());
                 }
-                file.sync_data().with_context(|| format!("syncing {}", partial.display()))?;
                 let mut next = progress.clone();
                 next.bytes = *written;
-                let json = serde_json::to_vec(&next)?;
-                stance::atomic::write_all(&*sidecar, &json).with_context(|| format!("writing {}", sidecar.display()))?;
+                syncer.checkpoint(next.clone())?;
                 *p = next;
                 *pending = 0;
                 Ok(())
@@ -155,7 +226,8 @@ impl Sink {
     fn finish(self) -> Result<()> {
         match self {
             Sink::Stream(mut w, name) => w.flush().with_context(|| format!("writing to {name}")),
-            Sink::File { target, partial, sidecar, file, .. } => {
+            Sink::File { target, partial, sidecar, file, mut syncer, .. } => {
+                syncer.stop()?;
                 file.sync_all().with_context(|| format!("syncing {}", partial.display()))?;
                 drop(file);
                 std::fs::rename(&partial, &target)
@@ -258,23 +330,25 @@ fn open_sink(args: &Args, fp: &str, writer: &RowWriter) -> Result<(Sink, Option<
         use std::io::Seek;
         file.seek(std::io::SeekFrom::End(0)).with_context(|| format!("opening {}", partial.display()))?;
         let written = progress.bytes;
-        let sink = Sink::File { target: target.clone(), partial, sidecar, file, progress: progress.clone(), written, pending: 0 };
+        let syncer = Syncer::start(&file, &partial, &sidecar)?;
+        let sink = Sink::File { target: target.clone(), partial, sidecar, file, syncer, progress: progress.clone(), written, pending: 0 };
         return Ok((sink, Some(progress)));
     }
     if args.resume {
         eprintln!("stance score: nothing to resume for {}; scoring from the start", target.display());
     }
     let file = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
-    let mut sink =
-        Sink::File {
-            target: target.clone(),
-            partial,
-            sidecar,
-            file,
-            progress: Progress { fingerprint: fp.into(), ..Progress::default() },
-            written: 0,
-            pending: 0,
-        };
+    let syncer = Syncer::start(&file, &partial, &sidecar)?;
+    let mut sink = Sink::File {
+        target: target.clone(),
+        partial,
+        sidecar,
+        file,
+        syncer,
+        progress: Progress { fingerprint: fp.into(), ..Progress::default() },
+        written: 0,
+        pending: 0,
+    };
     let mut head = Vec::new();
     writer.header(&mut head);
     let p = Progress { fingerprint: fp.into(), ..Progress::default() };
