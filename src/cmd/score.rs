@@ -611,9 +611,9 @@ pub fn run(args: Args) -> Result<u8> {
     // cutting and parsing chunk N+2): with threads of their own, the
     // reading and the in-order stage competed with the workers for the
     // cores, and every hand-over between threads waited for a time slice
-    // while the workers idled. The output sync that the in-order stage
-    // makes every 16 chunks or 8 MB ([`CHECKPOINT_CHUNKS`]) holds one
-    // worker for its duration while the others score. It stops at the
+    // while the workers idled. The checkpoints of `-o` (every 16 chunks or
+    // 8 MB, [`CHECKPOINT_CHUNKS`]) are handed to the [`Syncer`], whose
+    // thread waits on the disk instead of a worker. The loop stops at the
     // first error, or when the reader of standard output has gone.
     let (ids, actors, writer, pool_ref, items, state) = (&mut ids, &actors, &writer, &pool, &mut items, &mut state);
     let committed: Result<bool> = pool.install(move || {
