@@ -668,3 +668,52 @@ pub fn run(args: Args) -> Result<u8> {
     );
     Ok(if counts.skipped > 0 { 1 } else { 0 })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A checkpoint handed to the thread is made by the time `stop`
+    /// returns: the progress file records it, and the bytes it claims are
+    /// in the file.
+    #[test]
+    fn checkpoints_handed_to_the_syncer_are_written_by_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let (partial, sidecar) = partial_paths(&dir.path().join("out.csv"));
+        let mut file = File::create(&partial).unwrap();
+        let mut syncer = Syncer::start(&file, &partial, &sidecar).unwrap();
+        let mut last = Progress::default();
+        for (i, chunk) in ["a,b\n", "1,2\n", "3,4\n"].iter().enumerate() {
+            file.write_all(chunk.as_bytes()).unwrap();
+            last = Progress { fingerprint: "fp".into(), items: i as u64 + 1, bytes: 4 * (i as u64 + 1), ..Progress::default() };
+            syncer.checkpoint(last.clone()).unwrap();
+        }
+        syncer.stop().unwrap();
+        let recorded: Progress = serde_json::from_slice(&std::fs::read(&sidecar).unwrap()).unwrap();
+        assert_eq!(recorded, last);
+        assert_eq!(std::fs::metadata(&partial).unwrap().len(), recorded.bytes);
+    }
+
+    /// A failed checkpoint is reported by the next one, not lost.
+    #[test]
+    fn a_failed_checkpoint_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let (partial, _) = partial_paths(&dir.path().join("out.csv"));
+        let file = File::create(&partial).unwrap();
+        // A progress file inside a directory that does not exist cannot be written.
+        let sidecar = dir.path().join("missing").join("out.csv.partial.json");
+        let mut syncer = Syncer::start(&file, &partial, &sidecar).unwrap();
+        let mut err = None;
+        for i in 0..3 {
+            if let Err(e) = syncer.checkpoint(Progress { items: i, ..Progress::default() }) {
+                err = Some(e);
+                break;
+            }
+        }
+        let err = match err {
+            Some(e) => e,
+            None => syncer.stop().expect_err("the progress file could not be written"),
+        };
+        assert!(format!("{err:#}").contains("missing"), "{err:#}");
+    }
+}
