@@ -7,7 +7,7 @@
 //! `template`, `iframe`, `svg`, buttons, figure captions (photo credits) and
 //! the `<head>`; elements with a furniture ARIA role (`navigation`, `banner`,
 //! …); and elements whose class or id names furniture (`newsletter-signup`,
-//! `related-links`, `teaser`, `share-bar`, `ad`, …; see [`CLUTTER_WORDS`]). Paragraphs,
+//! `related-links`, `teaser`, `share-bar`, `ad`, …; see `CLUTTER_WORDS`). Paragraphs,
 //! headings, list items, table rows and `<br>` become line breaks (a blank
 //! line after a paragraph or heading), so quote finding sees the paragraph
 //! structure; runs of spaces collapse as a browser collapses them, except in

@@ -616,7 +616,7 @@ struct JsonlRows {
     done: bool,
 }
 
-/// The file name and columns of a JSONL file, which [`RowInfo::row`] needs
+/// The file name and columns of a JSONL file, which `RowInfo::row` needs
 /// to turn one of its lines into an item on any thread.
 pub struct RowInfo {
     name: String,

@@ -1,7 +1,7 @@
 //! Quote spans: pairing quotation marks into quoted statements.
 //!
 //! The text is read one paragraph (line) at a time. Every character that can
-//! act as a quotation mark becomes a [`Mark`] with a family (double, single,
+//! act as a quotation mark becomes a `Mark` with a family (double, single,
 //! guillemet) and a role (opens, closes, or either for the straight `"` and
 //! `'`). A stack pairs them so that nested quotes (`“… ‘strategic defeat’ …”`)
 //! stay inside the outer one. Straight marks and apostrophes are told apart

@@ -66,7 +66,7 @@ pub struct LogisticParams {
     /// accuracy per weight the more features there were. Not the gradient
     /// alone: along a rare n-gram the objective is so flat that its gradient
     /// is tiny far from the optimum, and the first preconditioned step (see
-    /// [`precondition`]) can land there (3,000 rows of random words with a
+    /// `precondition`) can land there (3,000 rows of random words with a
     /// cue per label stopped after one iteration at objective 0.73; the
     /// optimum is 0.079).
     pub tol_grad: f64,

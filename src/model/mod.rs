@@ -3,7 +3,7 @@
 //!
 //! Scoring code only needs [`Model::builtin`] (or [`Model::load`]),
 //! [`Model::labels`] and [`Model::predict`]; training lives in [`train`],
-//! the optimiser in [`logistic`] and the file format in [`file`].
+//! the optimiser in [`logistic`] and the file format in [`file`](mod@file).
 
 pub mod data;
 pub mod file;
