@@ -61,8 +61,7 @@ def main():
     word = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True)
     counts = CountVectorizer(ngram_range=(1, 2), min_df=2, binary=True)
-    W, We = word.fit_transform(X), None
-    We = word.transform(Xe)
+    W, We = word.fit_transform(X), word.transform(Xe)
     Ch, Che = chars.fit_transform(X), chars.transform(Xe)
     WC, WCe = hstack([W, Ch]).tocsr(), hstack([We, Che]).tocsr()
     B, Be = counts.fit_transform(X), counts.transform(Xe)
